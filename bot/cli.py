@@ -1,0 +1,181 @@
+"""The `replydesk` command line: index, retrieve, draft, demo, knowledge import."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.console import (
+    err_console,
+    indexing_progress,
+    print_index_report,
+    print_knowledge_errors,
+    render_review,
+    render_summary,
+)
+from bot.drafting import DraftingContext, draft_reply
+from bot.errors import BotError
+from bot.faq_import import import_faq
+from bot.jsonl import draft_lines, retrieve_lines
+from bot.knowledge_index import OpenedKnowledge, open_knowledge
+from bot.models import Channel
+from bot.offline_drafter import OfflineDrafter
+from bot.resources import SAMPLE_ENQUIRIES
+from bot.settings import Settings
+
+app = typer.Typer(
+    help="ReplyDesk: personal replies to social-media enquiries, reviewed by people.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+knowledge_app = typer.Typer(help="Manage FAQ and guideline files.", no_args_is_help=True)
+app.add_typer(knowledge_app, name="knowledge")
+
+KnowledgeDir = Annotated[
+    Path | None,
+    typer.Option("--knowledge-dir", help="Folder with faq/ and guidelines/ (default: the sample)."),
+]
+Jsonl = Annotated[bool, typer.Option("--jsonl", help="Read JSON lines on stdin, write JSON lines.")]
+
+
+def _open(settings: Settings, knowledge_dir: Path | None) -> OpenedKnowledge:
+    with err_console.status("Loading the embedding model…"), indexing_progress() as progress:
+        return open_knowledge(settings, knowledge_dir, progress=progress)
+
+
+def _context(settings: Settings, opened: OpenedKnowledge) -> DraftingContext:
+    return DraftingContext(
+        retriever=opened.retriever,
+        guidelines=opened.knowledge.guidelines,
+        drafter=OfflineDrafter(),
+        answer_threshold=settings.answer_threshold,
+    )
+
+
+@app.command()
+def index(knowledge_dir: KnowledgeDir = None) -> None:
+    """Index a knowledge folder into Chroma; only new and changed entries are embedded."""
+    settings = Settings()
+    opened = _open(settings, knowledge_dir)
+    print_index_report(opened.knowledge, opened.report)
+    if opened.knowledge.errors:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def retrieve(
+    jsonl: Jsonl = False,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Entries per question.")] = 5,
+    knowledge_dir: KnowledgeDir = None,
+) -> None:
+    """Rank FAQ entries for each line {"id", "text"} on stdin."""
+    _require_jsonl(jsonl)
+    settings = Settings()
+    opened = _open(settings, knowledge_dir)
+    print_knowledge_errors(opened.knowledge.errors)
+    for result in retrieve_lines(sys.stdin, opened.retriever, k):
+        _write(result)
+
+
+@app.command()
+def draft(jsonl: Jsonl = False, knowledge_dir: KnowledgeDir = None) -> None:
+    """Draft a reply for each line {"id", "channel", "author_name", "text"} on stdin."""
+    _require_jsonl(jsonl)
+    settings = Settings()
+    opened = _open(settings, knowledge_dir)
+    print_knowledge_errors(opened.knowledge.errors)
+    context = _context(settings, opened)
+
+    async def run() -> None:
+        async for result in draft_lines(sys.stdin, context):
+            _write(result)
+
+    asyncio.run(run())
+
+
+@app.command()
+def demo(
+    enquiries: Annotated[
+        Path, typer.Option(help="JSON lines of sample enquiries.")
+    ] = SAMPLE_ENQUIRIES,
+) -> None:
+    """Index the sample knowledge and draft replies to the sample enquiries."""
+    settings = Settings()
+    console = Console()
+    opened = _open(settings, None)
+    print_index_report(opened.knowledge, opened.report, console)
+    context = _context(settings, opened)
+    titles = {entry.id: entry.question for entry in opened.knowledge.entries}
+    clause_titles = {c.id: c.title for c in opened.knowledge.guidelines.clauses}
+    rows = []
+
+    async def run() -> None:
+        for line in enquiries.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            started = time.perf_counter()
+            reply = await draft_reply(
+                context, item["text"], Channel(item["channel"]), item.get("author_name")
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            render_review(
+                str(item["id"]),
+                item["channel"],
+                item.get("author_name"),
+                item["text"],
+                reply,
+                titles,
+                clause_titles,
+                console,
+            )
+            rows.append((str(item["id"]), reply, elapsed))
+
+    asyncio.run(run())
+    render_summary(rows, console)
+
+
+@knowledge_app.command("import")
+def knowledge_import(
+    file: Annotated[
+        Path, typer.Argument(help="A .csv or .jsonl export: id, question, answer, language, tags.")
+    ],
+    knowledge_dir: KnowledgeDir = None,
+) -> None:
+    """Convert a bulk FAQ export into faq/<id>.md files."""
+    settings = Settings()
+    target = knowledge_dir or settings.knowledge_dir
+    report = import_faq(file, target)
+    err_console.print(f"Wrote {len(report.written)} entries to {target / 'faq'}.")
+    for problem in report.skipped:
+        err_console.print(f"[red]error[/red] {problem}")
+    if report.skipped:
+        err_console.print(f"[red]{len(report.skipped)} row(s) skipped.[/red]")
+        raise typer.Exit(code=1)
+
+
+def _require_jsonl(jsonl: bool) -> None:
+    if not jsonl:
+        err_console.print("Only --jsonl is supported: pipe JSON lines to stdin.")
+        raise typer.Exit(code=2)
+
+
+def _write(result: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    """Run the CLI; known errors become one readable line and exit code 1."""
+    try:
+        app()
+    except BotError as error:
+        err_console.print(f"[red]error[/red] {error}")
+        sys.exit(1)

@@ -1,0 +1,136 @@
+"""What people see in the terminal: progress bars, index reports, the demo's review view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from bot.drafting import DraftReply
+from bot.errors import KnowledgeError
+from bot.indexing import IndexReport, ProgressCallback
+from bot.knowledge_files import KnowledgeBase
+
+# Progress and reports go to stderr so that stdout carries only JSON lines.
+err_console = Console(stderr=True)
+
+_ACTION_STYLE = {"review": "green", "escalate": "yellow", "ignore": "dim"}
+
+
+@contextmanager
+def indexing_progress(console: Console = err_console) -> Iterator[ProgressCallback]:
+    """Yield a progress callback that draws a bar once there is something to embed."""
+    progress = Progress(
+        TextColumn("[bold]Embedding FAQ entries"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+    task: list[int] = []
+
+    def update(done: int, total: int) -> None:
+        if not task:
+            progress.start()
+            task.append(progress.add_task("embed", total=total))
+        progress.update(task[0], completed=done)
+
+    try:
+        yield update
+    finally:
+        if task:
+            progress.stop()
+
+
+def print_index_report(
+    knowledge: KnowledgeBase, report: IndexReport, console: Console = err_console
+) -> None:
+    """Summarise an indexing run and list every file that was skipped."""
+    console.print(
+        f"Indexed {len(knowledge.entries)} entries and {len(knowledge.guidelines.clauses)} "
+        f"guideline clauses: {report.added} added, {report.updated} updated, "
+        f"{report.removed} removed, {report.unchanged} unchanged "
+        f"({report.texts_embedded} texts embedded in {report.seconds:.2f} s)."
+    )
+    print_knowledge_errors(knowledge.errors, console)
+
+
+def print_knowledge_errors(
+    errors: tuple[KnowledgeError, ...], console: Console = err_console
+) -> None:
+    """List broken knowledge files by name with what is wrong."""
+    if not errors:
+        return
+    for error in errors:
+        console.print(f"[red]error[/red] {escape(error.path)}: {escape(error.problem)}")
+    console.print(f"[red]{len(errors)} file(s) skipped[/red]; everything else was indexed.")
+
+
+def render_review(
+    enquiry_id: str,
+    channel: str,
+    author: str | None,
+    text: str,
+    reply: DraftReply,
+    titles: dict[str, str],
+    clause_titles: dict[str, str],
+    console: Console,
+) -> None:
+    """Show one draft the way a reviewer would see it."""
+    style = _ACTION_STYLE.get(reply.action.value, "white")
+    meta = Text.assemble(
+        ("language ", "dim"),
+        reply.language.value,
+        ("  ·  confidence ", "dim"),
+        f"{reply.confidence:.2f}",
+        ("  ·  action ", "dim"),
+        (reply.action.value, f"bold {style}"),
+    )
+    cited = [f"• {escape(titles.get(c, c))} [dim]({c})[/dim]" for c in reply.citations]
+    clauses = [f"{c} {escape(clause_titles.get(c, ''))}" for c in reply.guideline_clauses]
+    parts: list[object] = [
+        Text(f"“{text}”", style="italic"),
+        meta,
+        Panel(
+            escape(reply.text) if reply.text else "[dim](no reply: spam is ignored)[/dim]",
+            title="draft",
+            title_align="left",
+            border_style=style,
+        ),
+    ]
+    if cited:
+        parts.append(Text.from_markup("[bold]cited[/bold]\n" + "\n".join(cited)))
+    if clauses:
+        parts.append(Text.from_markup("[bold]guidelines[/bold] " + escape(", ".join(clauses))))
+    if reply.flags:
+        parts.append(Text.from_markup("[bold]flags[/bold] " + escape(", ".join(reply.flags))))
+    title = f"{enquiry_id} · {channel} · {author or 'anonymous'}"
+    console.print(Panel(Group(*parts), title=escape(title), title_align="left"))
+
+
+def render_summary(rows: list[tuple[str, DraftReply, float]], console: Console) -> None:
+    """Totals of the demo run: actions, languages, confidence and time per draft."""
+    table = Table(title="Summary", show_header=True)
+    table.add_column("")
+    table.add_column("count", justify="right")
+    for action in ("review", "escalate", "ignore"):
+        count = sum(1 for _, reply, _ in rows if reply.action.value == action)
+        table.add_row(f"action {action}", str(count))
+    for language in ("de", "en"):
+        count = sum(1 for _, reply, _ in rows if reply.language.value == language)
+        table.add_row(f"language {language}", str(count))
+    flagged = sum(1 for _, reply, _ in rows if reply.flags)
+    table.add_row("flagged for the reviewer", str(flagged))
+    console.print(table)
+    if rows:
+        timings = sorted(ms for _, _, ms in rows)
+        p95 = timings[min(len(timings) - 1, int(0.95 * len(timings)))]
+        median = timings[len(timings) // 2]
+        console.print(f"{len(rows)} drafts, median {median:.1f} ms, p95 {p95:.1f} ms per draft.")

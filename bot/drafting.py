@@ -1,0 +1,119 @@
+"""The drafting port and the pipeline around it: language, retrieval, triage, then a drafter.
+
+Every drafter (offline templates, a language model) receives the same `DraftRequest` and
+returns a `DraftReply`; what surrounds it (which entries were found, which channel rules
+apply) is decided here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.knowledge_files import Guidelines
+from bot.language import detect_language
+from bot.models import Channel, ChannelPolicy, DraftAction, Language, Passage, Register
+from bot.retrieval import Retriever
+from bot.triage import Triage, triage
+
+# A channel the guidelines say nothing about gets the cautious defaults.
+DEFAULT_POLICY = ChannelPolicy(register=Register.SIE, max_length=1000)
+
+
+@dataclass(frozen=True)
+class DraftRequest:
+    """Everything a drafter may use to write one reply."""
+
+    text: str
+    channel: Channel
+    author_name: str | None
+    language: Language
+    passages: tuple[Passage, ...]
+    triage: Triage
+    policy: ChannelPolicy
+    guidelines: Guidelines
+    answer_threshold: float
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class DraftReply:
+    """A drafter's proposal, before a person sees it."""
+
+    text: str
+    language: Language
+    action: DraftAction
+    confidence: float
+    citations: tuple[str, ...] = ()
+    guideline_clauses: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    drafter: str = "offline"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Drafter(Protocol):
+    """Writes a reply from a prepared request."""
+
+    async def draft(self, request: DraftRequest) -> DraftReply:
+        """Return a draft; must cite only entries from `request.passages`."""
+        ...
+
+
+@dataclass(frozen=True)
+class DraftingContext:
+    """What the pipeline needs besides the enquiry: the knowledge and the drafter."""
+
+    retriever: Retriever
+    guidelines: Guidelines
+    drafter: Drafter
+    answer_threshold: float = 0.5
+    passages_per_draft: int = 5
+
+
+def prepare_request(
+    context: DraftingContext,
+    text: str,
+    channel: Channel,
+    author_name: str | None,
+    language_hint: str | None = None,
+    hint: str | None = None,
+) -> DraftRequest:
+    """Detect the language, retrieve passages and triage the enquiry."""
+    detected = detect_language(text, hint=language_hint)
+    passages = context.retriever.search(text, detected.language, k=context.passages_per_draft)
+    return DraftRequest(
+        text=text,
+        channel=channel,
+        author_name=_first_name(author_name),
+        language=detected.language,
+        passages=tuple(passages),
+        triage=triage(text),
+        policy=context.guidelines.channels.get(channel.value, DEFAULT_POLICY),
+        guidelines=context.guidelines,
+        answer_threshold=context.answer_threshold,
+        hint=hint,
+    )
+
+
+async def draft_reply(
+    context: DraftingContext,
+    text: str,
+    channel: Channel,
+    author_name: str | None,
+    language_hint: str | None = None,
+    hint: str | None = None,
+) -> DraftReply:
+    """Draft a reply to one enquiry with the configured drafter."""
+    request = prepare_request(context, text, channel, author_name, language_hint, hint)
+    return await context.drafter.draft(request)
+
+
+def _first_name(author_name: str | None) -> str | None:
+    if not author_name or not author_name.strip():
+        return None
+    first = author_name.strip().lstrip("@").split()[0]
+    # Handles like "@nordlicht_fan99" are not names; greeting them by handle feels robotic.
+    if any(char.isdigit() or char == "_" for char in first):
+        return None
+    return first

@@ -1,0 +1,223 @@
+"""Reads a knowledge folder (`faq/*.md`, `guidelines/*.md`) into entries and clauses.
+
+A broken file never stops the rest: it becomes a `KnowledgeError` naming the file and the
+problem, and every other entry is still returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+from bot.errors import KnowledgeError
+from bot.models import ChannelPolicy, FaqEntry, GuidelineClause, Language, Register
+
+_CLAUSE_HEADING = re.compile(r"^##\s+(§\s?\d+[a-z]?)\s+(.+?)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Guidelines:
+    """The social-media guidelines: clauses, the channel policy, and named clause roles."""
+
+    clauses: tuple[GuidelineClause, ...] = ()
+    channels: dict[str, ChannelPolicy] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+
+    def clause_for(self, role: str) -> str | None:
+        """Return the clause id that covers `role` (e.g. "register"), if the guidelines name one."""
+        clause_id = self.roles.get(role)
+        known = {clause.id for clause in self.clauses}
+        return clause_id if clause_id in known else None
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything read from one knowledge folder, plus what could not be read."""
+
+    entries: tuple[FaqEntry, ...]
+    guidelines: Guidelines
+    errors: tuple[KnowledgeError, ...] = ()
+
+    def by_id(self) -> dict[str, FaqEntry]:
+        """Index the entries by id."""
+        return {entry.id: entry for entry in self.entries}
+
+
+def content_hash(*parts: str) -> str:
+    """Hash what an entry says, so re-indexing can skip unchanged entries."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()[:32]
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Read every FAQ entry and guideline clause under `root`.
+
+    Raises:
+        KnowledgeError: only when `root` itself is missing; broken files are collected instead.
+    """
+    if not root.is_dir():
+        raise KnowledgeError(str(root), "knowledge folder not found")
+    errors: list[KnowledgeError] = []
+    entries: dict[str, FaqEntry] = {}
+    for path in sorted((root / "faq").glob("*.md")):
+        try:
+            entry = parse_faq_file(path)
+        except KnowledgeError as error:
+            errors.append(error)
+            continue
+        if entry.id in entries:
+            first = entries[entry.id].source_path
+            errors.append(KnowledgeError(str(path), f"duplicate id {entry.id!r} (also in {first})"))
+            continue
+        entries[entry.id] = entry
+    guidelines = _load_guidelines(root / "guidelines", errors)
+    return KnowledgeBase(tuple(entries.values()), guidelines, tuple(errors))
+
+
+def parse_faq_file(path: Path) -> FaqEntry:
+    """Parse one `faq/<id>.md` file.
+
+    Raises:
+        KnowledgeError: bad YAML, a missing id or question, an unknown language, a bad date.
+    """
+    try:
+        post = frontmatter.loads(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, ValueError, UnicodeDecodeError) as error:
+        raise KnowledgeError(
+            str(path), f"front matter is not valid YAML ({_first_line(error)})"
+        ) from None
+    meta = post.metadata
+    entry_id = _required_text(meta, "id", path)
+    question = _required_text(meta, "question", path)
+    language = _language(meta.get("language"), path)
+    answer = post.content.strip()
+    if not answer:
+        raise KnowledgeError(str(path), "the answer (the text after the front matter) is empty")
+    alternates = _text_list(meta.get("alternate_questions"), "alternate_questions", path)
+    tags = _text_list(meta.get("tags"), "tags", path)
+    valid_until = _date(meta.get("valid_until"), path)
+    translation_of = meta.get("translation_of")
+    return FaqEntry(
+        id=entry_id,
+        question=question,
+        answer=answer,
+        language=language,
+        alternate_questions=alternates,
+        tags=tags,
+        valid_until=valid_until,
+        translation_of=str(translation_of) if translation_of else None,
+        source_path=str(path),
+        content_hash=content_hash(
+            entry_id, question, *alternates, answer, language, str(valid_until)
+        ),
+    )
+
+
+def _load_guidelines(folder: Path, errors: list[KnowledgeError]) -> Guidelines:
+    clauses: dict[str, GuidelineClause] = {}
+    channels: dict[str, ChannelPolicy] = {}
+    roles: dict[str, str] = {}
+    for path in sorted(folder.glob("*.md")):
+        try:
+            post = frontmatter.loads(path.read_text(encoding="utf-8"))
+            channels.update(_channel_policies(post.metadata.get("channels"), path))
+        except (yaml.YAMLError, ValueError) as error:
+            errors.append(KnowledgeError(str(path), f"front matter is not valid YAML ({error})"))
+            continue
+        except KnowledgeError as error:
+            errors.append(error)
+            continue
+        raw_roles = post.metadata.get("clauses") or {}
+        if isinstance(raw_roles, dict):
+            roles.update({str(key): str(value) for key, value in raw_roles.items()})
+        for clause in split_clauses(post.content, str(path)):
+            if clause.id in clauses:
+                errors.append(KnowledgeError(str(path), f"duplicate clause {clause.id}"))
+                continue
+            clauses[clause.id] = clause
+    return Guidelines(tuple(clauses.values()), channels, roles)
+
+
+def split_clauses(text: str, source_path: str = "") -> list[GuidelineClause]:
+    """Split guideline Markdown into clauses at `## §N Title` headings."""
+    matches = list(_CLAUSE_HEADING.finditer(text))
+    clauses = []
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        clause_id = match.group(1).replace(" ", "")
+        body = text[match.end() : end].strip()
+        clauses.append(GuidelineClause(clause_id, match.group(2), body, source_path))
+    return clauses
+
+
+def _channel_policies(raw: object, path: Path) -> dict[str, ChannelPolicy]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise KnowledgeError(str(path), "'channels' must map channel names to policies")
+    policies = {}
+    for channel, policy in raw.items():
+        try:
+            policies[str(channel)] = ChannelPolicy(
+                register=Register(str(policy["register"]).lower()),
+                max_length=int(policy["max_length"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise KnowledgeError(
+                str(path), f"channel {channel!r} needs register (du|sie) and max_length"
+            ) from None
+    return policies
+
+
+def _required_text(meta: dict[str, object], key: str, path: Path) -> str:
+    value = meta.get(key)
+    if value is None or not str(value).strip():
+        raise KnowledgeError(str(path), f"missing {key!r} in the front matter")
+    return str(value).strip()
+
+
+def _language(value: object, path: Path) -> Language:
+    try:
+        return Language(str(value).strip().lower())
+    except ValueError:
+        raise KnowledgeError(
+            str(path), f"unknown language {value!r} (expected 'de' or 'en')"
+        ) from None
+
+
+def _text_list(value: object, key: str, path: Path) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list):
+        raise KnowledgeError(str(path), f"{key!r} must be a list")
+    return tuple(str(item).strip() for item in value if str(item).strip())
+
+
+def _date(value: object, path: Path) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise KnowledgeError(
+            str(path), f"valid_until {value!r} is not a date (YYYY-MM-DD)"
+        ) from None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

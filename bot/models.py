@@ -1,0 +1,201 @@
+"""Domain values shared by every part of ReplyDesk: enquiries, drafts, decisions, deliveries.
+
+They are frozen dataclasses so that adapters and repositories hand around values, never
+ORM rows or library objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """Where an enquiry came from and where its reply goes back to."""
+
+    TELEGRAM = "telegram"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    X = "x"
+    SLACK = "slack"
+    WEBHOOK = "webhook"
+
+
+class Language(StrEnum):
+    """Languages ReplyDesk answers in; other languages are answered in English."""
+
+    DE = "de"
+    EN = "en"
+
+
+class Register(StrEnum):
+    """How the customer is addressed, as the guidelines set it per channel."""
+
+    DU = "du"
+    SIE = "sie"
+
+
+class DraftAction(StrEnum):
+    """What the drafter suggests the reviewer does with the draft."""
+
+    REVIEW = "review"  # a cited entry answers it: check and approve
+    ESCALATE = "escalate"  # nothing fits or it is sensitive: a person must own it
+    IGNORE = "ignore"  # spam: no reply
+
+
+class EnquiryKind(StrEnum):
+    """What the customer sent; non-text messages still reach a person."""
+
+    TEXT = "text"
+    STICKER = "sticker"
+    PHOTO = "photo"
+    VOICE = "voice"
+    OTHER = "other"
+
+
+class DecisionKind(StrEnum):
+    """A reviewer's decision on a draft."""
+
+    APPROVED = "approved"
+    EDITED = "edited"  # approved with a reviewer-edited text
+    REJECTED = "rejected"
+    ESCALATED = "escalated"
+
+
+class DeliveryState(StrEnum):
+    """Life of one outbox row; a reply is only ever sent from QUEUED or FAILED (by a person)."""
+
+    QUEUED = "queued"  # approved, waiting for the worker
+    SENDING = "sending"  # the worker claimed it; a crash here means OUTCOME_UNKNOWN
+    SENT = "sent"  # the platform confirmed it
+    FAILED = "failed"  # retries exhausted; a person may retry
+    OUTCOME_UNKNOWN = "outcome_unknown"  # sent or not, nobody knows: a person checks
+
+
+def utc_now() -> dt.datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """One FAQ entry as read from `knowledge/faq/<id>.md`."""
+
+    id: str
+    question: str
+    answer: str
+    language: Language
+    alternate_questions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    valid_until: dt.date | None = None
+    translation_of: str | None = None
+    source_path: str = ""
+    content_hash: str = ""
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        """Tell whether the entry may still be cited on `day`."""
+        return self.valid_until is None or day <= self.valid_until
+
+
+@dataclass(frozen=True)
+class GuidelineClause:
+    """One numbered clause of the social-media guidelines (`## §3 Title`)."""
+
+    id: str
+    title: str
+    text: str
+    source_path: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelPolicy:
+    """What the guidelines ask for on one channel."""
+
+    register: Register
+    max_length: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved FAQ entry with its calibrated score (0..1)."""
+
+    entry: FaqEntry
+    score: float
+
+
+@dataclass(frozen=True)
+class Enquiry:
+    """A customer's message as it arrived on a channel.
+
+    `external_id` is the channel's own id of the delivery (Telegram update_id, webhook id);
+    together with `channel` it deduplicates repeated deliveries. `reply_target` holds what the
+    channel needs to answer in place (chat and message id, comment id, reply_url).
+    """
+
+    id: str
+    channel: Channel
+    external_id: str
+    text: str
+    author_id: str | None = None
+    author_name: str | None = None
+    language_hint: str | None = None
+    kind: EnquiryKind = EnquiryKind.TEXT
+    conversation_id: str | None = None
+    reply_target: dict[str, str] = field(default_factory=dict)
+    received_at: dt.datetime = field(default_factory=utc_now)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A proposed reply to an enquiry, waiting for a person's decision.
+
+    `cited_hashes` maps each cited entry id to the content hash it had when the draft was
+    made, so an approval can tell whether the knowledge changed since.
+    """
+
+    id: str
+    enquiry_id: str
+    text: str
+    language: Language
+    action: DraftAction
+    confidence: float
+    citations: tuple[str, ...] = ()
+    guideline_clauses: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    drafter: str = "offline"
+    revision: int = 1
+    cited_hashes: dict[str, str] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    created_at: dt.datetime = field(default_factory=utc_now)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's decision; at most one per draft."""
+
+    id: str
+    draft_id: str
+    kind: DecisionKind
+    decided_by: str
+    final_text: str | None = None
+    reason: str | None = None
+    decided_at: dt.datetime = field(default_factory=utc_now)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox row: the approved reply for one draft, sent at most once."""
+
+    id: str
+    draft_id: str
+    channel: Channel
+    text: str
+    reply_target: dict[str, str] = field(default_factory=dict)
+    state: DeliveryState = DeliveryState.QUEUED
+    attempts: int = 0
+    last_error: str | None = None
+    external_message_id: str | None = None
+    created_at: dt.datetime = field(default_factory=utc_now)
+    updated_at: dt.datetime = field(default_factory=utc_now)
