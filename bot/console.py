@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -34,7 +41,7 @@ def indexing_progress(console: Console = err_console) -> Iterator[ProgressCallba
         console=console,
         transient=False,
     )
-    task: list[int] = []
+    task: list[TaskID] = []
 
     def update(done: int, total: int) -> None:
         if not task:
@@ -95,7 +102,7 @@ def render_review(
     )
     cited = [f"• {escape(titles.get(c, c))} [dim]({c})[/dim]" for c in reply.citations]
     clauses = [f"{c} {escape(clause_titles.get(c, ''))}" for c in reply.guideline_clauses]
-    parts: list[object] = [
+    parts: list[RenderableType] = [
         Text(f"“{text}”", style="italic"),
         meta,
         Panel(

@@ -18,6 +18,7 @@ from bot.triage import Triage, triage
 
 # A channel the guidelines say nothing about gets the cautious defaults.
 DEFAULT_POLICY = ChannelPolicy(register=Register.SIE, max_length=1000)
+_TITLES = frozenset({"frau", "herr", "dr", "prof", "mr", "mrs", "ms", "miss"})
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,10 @@ async def draft_reply(
 def _first_name(author_name: str | None) -> str | None:
     if not author_name or not author_name.strip():
         return None
-    first = author_name.strip().lstrip("@").split()[0]
+    words = author_name.strip().lstrip("@").split()
+    if words[0].rstrip(".").lower() in _TITLES and len(words) > 1:
+        return f"{words[0]} {words[-1]}"  # "Frau Berger" stays whole: "Hallo Frau," is rude
+    first = words[0]
     # Handles like "@nordlicht_fan99" are not names; greeting them by handle feels robotic.
     if any(char.isdigit() or char == "_" for char in first):
         return None

@@ -129,7 +129,8 @@ class HashingEmbedder:
         for word in re.findall(r"\w+", text.lower()):
             bucket = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "big")
             vector[bucket % self._dimension] += 1.0
-        return _normalise(vector[None, :])[0]
+        normalised: Vectors = _normalise(vector[None, :])[0]
+        return normalised
 
 
 def build_embedder(model: EmbeddingModel) -> Embedder:
@@ -160,4 +161,5 @@ def _use_model_path() -> importlib.resources.abc.Traversable:
 def _normalise(vectors: Vectors) -> Vectors:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (vectors / norms).astype(np.float32)
+    normalised: Vectors = (vectors / norms).astype(np.float32)
+    return normalised

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -132,7 +132,9 @@ class ChromaVectorStore:
         """Delete every record whose entry id is listed."""
         if entry_ids:
             self._count = None
-            self._collection.delete(where={"entry_id": {"$in": list(entry_ids)}})
+            in_entries: dict[Literal["$in", "$nin"], list[str | int | float | bool]]
+            in_entries = {"$in": list(entry_ids)}
+            self._collection.delete(where={"entry_id": in_entries})
 
     def nearest(self, vector: Vectors, limit: int) -> list[VectorHit]:
         """Query by vector; Chroma's cosine distance becomes a similarity."""
@@ -140,7 +142,7 @@ class ChromaVectorStore:
         if total == 0:
             return []
         result = self._collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
             n_results=min(limit, total),
             include=["metadatas", "distances"],
         )

