@@ -30,6 +30,20 @@ class RetrievalMode(StrEnum):
     LEXICAL = "lexical"
 
 
+class EmbeddingsProvider(StrEnum):
+    """Where embeddings come from: the embedded model, or an OpenAI-compatible server."""
+
+    OFFLINE = "offline"
+    OPENAI = "openai"
+
+
+class LlmOutageMode(StrEnum):
+    """What the review card shows while the language model is unreachable."""
+
+    DELAY = "delay"  # "drafting delayed"; the LLM draft arrives when the server is back
+    OFFLINE_DRAFT = "offline_draft"  # a clearly labelled offline draft meanwhile
+
+
 class LlmProvider(StrEnum):
     """Who writes the drafts."""
 
@@ -70,6 +84,59 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
     openai_model: str = Field("gpt-4o-mini", validation_alias=_env("OPENAI_MODEL"))
+    llm_timeout_seconds: float = Field(30.0, gt=0, validation_alias=_env("LLM_TIMEOUT_SECONDS"))
+    llm_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("LLM_MAX_RETRIES"))
+    llm_max_concurrency: int = Field(4, ge=1, le=64, validation_alias=_env("LLM_MAX_CONCURRENCY"))
+    llm_outage_mode: LlmOutageMode = Field(
+        LlmOutageMode.DELAY, validation_alias=_env("LLM_OUTAGE_MODE")
+    )
+    embeddings_provider: EmbeddingsProvider = Field(
+        EmbeddingsProvider.OFFLINE, validation_alias=_env("EMBEDDINGS_PROVIDER")
+    )
+    openai_embedding_model: str = Field(
+        "text-embedding-3-small", validation_alias=_env("OPENAI_EMBEDDING_MODEL")
+    )
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_review_channel: str | None = Field(None, validation_alias=_env("SLACK_REVIEW_CHANNEL"))
+    slack_reviewers: str = Field("", validation_alias=_env("SLACK_REVIEWERS"))
+    slack_reviewer_group: str | None = Field(None, validation_alias=_env("SLACK_REVIEWER_GROUP"))
+    slack_api_url: str | None = Field(None, validation_alias=_env("SLACK_API_URL"))
+
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
+    telegram_webhook_url: str | None = Field(None, validation_alias=_env("TELEGRAM_WEBHOOK_URL"))
+    telegram_secret_token: SecretStr | None = Field(
+        None, validation_alias=_env("TELEGRAM_SECRET_TOKEN")
+    )
+    telegram_api_url: str | None = Field(None, validation_alias=_env("TELEGRAM_API_URL"))
+
+    webhook_secret: SecretStr | None = Field(None, validation_alias=_env("WEBHOOK_SECRET"))
+    meta_app_secret: SecretStr | None = Field(None, validation_alias=_env("META_APP_SECRET"))
+    meta_verify_token: SecretStr | None = Field(None, validation_alias=_env("META_VERIFY_TOKEN"))
+    meta_page_token: SecretStr | None = Field(None, validation_alias=_env("META_PAGE_TOKEN"))
+    meta_graph_url: str = Field(
+        "https://graph.facebook.com/v21.0", validation_alias=_env("META_GRAPH_URL")
+    )
+    x_consumer_secret: SecretStr | None = Field(None, validation_alias=_env("X_CONSUMER_SECRET"))
+    x_bearer_token: SecretStr | None = Field(None, validation_alias=_env("X_BEARER_TOKEN"))
+    x_api_url: str = Field("https://api.x.com", validation_alias=_env("X_API_URL"))
+
+    conversation_window_seconds: float = Field(
+        30.0, ge=0, validation_alias=_env("CONVERSATION_WINDOW_SECONDS")
+    )
+    delivery_max_attempts: int = Field(
+        6, ge=1, le=50, validation_alias=_env("DELIVERY_MAX_ATTEMPTS")
+    )
+    server_host: str = Field("127.0.0.1", validation_alias=_env("REPLYDESK_HOST"))
+    server_port: int = Field(8080, validation_alias=_env("REPLYDESK_PORT"))
+
+    def reviewer_ids(self) -> frozenset[str]:
+        """Slack user ids allowed to decide on drafts (SLACK_REVIEWERS, comma-separated)."""
+        return frozenset(item.strip() for item in self.slack_reviewers.split(",") if item.strip())
 
     def resolved_database_url(self) -> str:
         """Return DATABASE_URL, or a SQLite file inside the data directory."""
