@@ -142,6 +142,23 @@ def demo(
     render_summary(rows, console)
 
 
+@app.command()
+def serve() -> None:
+    """Run the review service: Slack, channel webhooks, the delivery worker (HTTP on REPLYDESK_PORT)."""
+    import logging
+
+    import uvicorn
+
+    from bot.app import build_runtime
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings()
+    runtime = asyncio.run(build_runtime(settings))
+    uvicorn.run(runtime.asgi(), host=settings.server_host, port=settings.server_port)
+
+
 @knowledge_app.command("import")
 def knowledge_import(
     file: Annotated[

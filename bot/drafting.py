@@ -7,6 +7,7 @@ apply) is decided here once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,6 +36,9 @@ class DraftRequest:
     guidelines: Guidelines
     answer_threshold: float
     hint: str | None = None
+    # For a burst of several messages: the passages found for each message on its own, so
+    # one reply can answer every question in it.
+    message_passages: tuple[tuple[Passage, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,10 +83,26 @@ def prepare_request(
     author_name: str | None,
     language_hint: str | None = None,
     hint: str | None = None,
+    messages: Sequence[str] = (),
 ) -> DraftRequest:
-    """Detect the language, retrieve passages and triage the enquiry."""
+    """Detect the language, retrieve passages and triage the enquiry.
+
+    Args:
+        context: retriever, guidelines and drafter.
+        text: the customer's text (all messages of a burst, joined).
+        channel: where the reply goes.
+        author_name: the customer's name as the channel gave it.
+        language_hint: the channel's word for the customer's language, if any.
+        hint: a reviewer's hint for a regenerated draft.
+        messages: the single messages of a burst, when there were several.
+    """
     detected = detect_language(text, hint=language_hint)
     passages = context.retriever.search(text, detected.language, k=context.passages_per_draft)
+    per_message: tuple[tuple[Passage, ...], ...] = ()
+    if len(messages) > 1:
+        per_message = tuple(
+            tuple(context.retriever.search(message, detected.language, k=3)) for message in messages
+        )
     return DraftRequest(
         text=text,
         channel=channel,
@@ -94,6 +114,7 @@ def prepare_request(
         guidelines=context.guidelines,
         answer_threshold=context.answer_threshold,
         hint=hint,
+        message_passages=per_message,
     )
 
 
@@ -104,9 +125,10 @@ async def draft_reply(
     author_name: str | None,
     language_hint: str | None = None,
     hint: str | None = None,
+    messages: Sequence[str] = (),
 ) -> DraftReply:
-    """Draft a reply to one enquiry with the configured drafter."""
-    request = prepare_request(context, text, channel, author_name, language_hint, hint)
+    """Draft a reply to one enquiry (or a burst of `messages`) with the configured drafter."""
+    request = prepare_request(context, text, channel, author_name, language_hint, hint, messages)
     return await context.drafter.draft(request)
 
 

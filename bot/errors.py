@@ -3,6 +3,7 @@
     BotError
     ├── TransientError          worth retrying later (outage, rate limit, timeout)
     │   └── RateLimitedError    the other side asked us to wait `retry_after` seconds
+    ├── OutcomeUnknownError     a send may or may not have happened: never resend blindly
     └── PermanentError          retrying will not help; park it and tell a person
         ├── KnowledgeError      a knowledge file is broken (names the file)
         ├── InputError          a caller sent something we cannot use
@@ -30,6 +31,10 @@ class RateLimitedError(TransientError):
         """Keep how long to wait, in seconds."""
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class OutcomeUnknownError(BotError):
+    """A send whose result we cannot know (a timeout after the request went out)."""
 
 
 class PermanentError(BotError):

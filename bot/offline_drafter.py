@@ -99,11 +99,17 @@ class OfflineDrafter:
                 flags=tuple([*flags, reason, *shortened]),
             )
 
-        body = split_sentences(plain_text(best.entry.answer)) or [plain_text(best.entry.answer)]
-        if best.entry.language != request.language:
-            # No translation exists: say so rather than pass off a foreign text silently.
-            body = [f"{_pick(templates, 'foreign_answer', register)} {body[0]}", *body[1:]]
-            flags.append("answer_in_other_language")
+        cited = _answers_for_each_message(request) or [best]
+        body: list[str] = []
+        for passage in cited:
+            answer = split_sentences(plain_text(passage.entry.answer))
+            answer = answer or [plain_text(passage.entry.answer)]
+            if passage.entry.language != request.language:
+                # No translation exists: say so rather than pass off a foreign text silently.
+                foreign = _pick(templates, "foreign_answer", register)
+                answer = [f"{foreign} {answer[0]}", *answer[1:]]
+                flags.append("answer_in_other_language")
+            body.extend(answer)
         if request.hint and _SHORTER_HINTS.search(request.hint):
             body, opening = body[:1], ""
         private = ""
@@ -123,10 +129,19 @@ class OfflineDrafter:
             request.language,
             DraftAction.REVIEW,
             confidence,
-            citations=(best.entry.id,),
+            citations=tuple(passage.entry.id for passage in cited),
             guideline_clauses=_unique(clauses),
             flags=tuple([*flags, *shortened]),
         )
+
+
+def _answers_for_each_message(request: DraftRequest) -> list[Passage]:
+    """The best good-enough entry for each message of a burst, each entry once."""
+    chosen: dict[str, Passage] = {}
+    for passages in request.message_passages:
+        if passages and passages[0].score >= request.answer_threshold:
+            chosen.setdefault(passages[0].entry.id, passages[0])
+    return list(chosen.values())
 
 
 def _best_passage(request: DraftRequest) -> Passage | None:

@@ -7,6 +7,7 @@ outside this package depends on SQLAlchemy. Works on SQLite (aiosqlite) and Post
 
 from __future__ import annotations
 
+from bot.storage.card_states import CardState, CardStateRepository, DraftingState
 from bot.storage.cards import CardRepository, SlackCard
 from bot.storage.database import Database, alembic_config
 from bot.storage.deliveries import DeliveryRepository
@@ -19,6 +20,9 @@ from bot.storage.unit_of_work import UnitOfWork
 
 __all__ = [
     "CardRepository",
+    "CardState",
+    "CardStateRepository",
+    "DraftingState",
     "ConversationRepository",
     "Database",
     "DecisionRepository",

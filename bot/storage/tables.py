@@ -187,3 +187,23 @@ knowledge_versions = sa.Table(
     sa.Column("valid_until", sa.Date()),
     _stamp("indexed_at"),
 )
+
+card_states = sa.Table(
+    "card_states",
+    metadata,
+    # What the review card of a conversation should show beyond its drafts and decisions:
+    # who owns it after an escalation, whether drafting waits for the model, and whether the
+    # Slack message is behind the database (Slack was down) and must be published again.
+    sa.Column(
+        "conversation_id", sa.String(ID_LENGTH), sa.ForeignKey("conversations.id"), primary_key=True
+    ),
+    sa.Column(
+        "root_enquiry_id", sa.String(ID_LENGTH), sa.ForeignKey("enquiries.id"), nullable=False
+    ),
+    sa.Column("owner", sa.String(EXTERNAL_LENGTH)),
+    sa.Column("drafting", sa.String(ENUM_LENGTH), nullable=False),
+    sa.Column("needs_publish", sa.Boolean(), nullable=False),
+    _stamp("updated_at"),
+    sa.Index(None, "needs_publish"),
+    sa.Index(None, "drafting"),
+)

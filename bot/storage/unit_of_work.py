@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.storage.card_states import CardStateRepository
 from bot.storage.cards import CardRepository
 from bot.storage.deliveries import DeliveryRepository
 from bot.storage.drafts import DecisionRepository, DraftRepository
@@ -38,6 +39,7 @@ class UnitOfWork:
     decisions: DecisionRepository
     deliveries: DeliveryRepository
     cards: CardRepository
+    card_states: CardStateRepository
     events: EventRepository
     knowledge: KnowledgeVersionRepository
 
@@ -98,5 +100,6 @@ class UnitOfWork:
         self.decisions = DecisionRepository(conn)
         self.deliveries = DeliveryRepository(conn)
         self.cards = CardRepository(conn)
+        self.card_states = CardStateRepository(conn)
         self.events = EventRepository(conn)
         self.knowledge = KnowledgeVersionRepository(conn)

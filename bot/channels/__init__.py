@@ -1,0 +1,1 @@
+"""Customer channels: Telegram, Meta (Facebook, Instagram), X and the generic signed webhook."""

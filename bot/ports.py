@@ -1,0 +1,63 @@
+"""Ports to the outside systems the review loop talks to; adapters implement them.
+
+- `ReviewBoard`: where people review drafts (Slack). It shows a `ReviewCard`.
+- `ReplySender`: one per channel; sends an approved reply to the customer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.models import Channel, Delivery
+from bot.review import ReviewCard
+
+# A long-running job of the service (a worker, a poller): runs until the event is set.
+BackgroundJob = Callable[[asyncio.Event], Coroutine[object, object, None]]
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """Where a card was posted on the board (Slack channel and message ts)."""
+
+    channel: str
+    ts: str
+
+
+class ReviewBoard(Protocol):
+    """Shows review cards to people and talks to them."""
+
+    async def publish(self, card: ReviewCard, existing: CardRef | None) -> CardRef:
+        """Post `card`, or update it in place when it was posted before.
+
+        Raises:
+            TransientError: the board is unreachable now; publishing is retried later.
+        """
+        ...
+
+    async def post_in_thread(self, ref: CardRef, text: str) -> None:
+        """Add a message to the card's thread (history, follow-ups, mentions)."""
+        ...
+
+    async def tell(self, ref: CardRef | None, user_id: str, text: str) -> None:
+        """Show a message only `user_id` sees (an ephemeral message in Slack)."""
+        ...
+
+
+class ReplySender(Protocol):
+    """Sends approved replies on one channel."""
+
+    channel: Channel
+
+    async def send(self, delivery: Delivery) -> str:
+        """Send the reply and return the platform's id of the sent message.
+
+        Raises:
+            RateLimitedError: the platform asked us to wait; retried after `retry_after`.
+            TransientError: the platform is unreachable; retried with backoff.
+            OutcomeUnknownError: the request may or may not have gone through.
+            PermanentError: the platform refused the reply; a person must look.
+        """
+        ...

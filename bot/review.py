@@ -1,0 +1,153 @@
+"""What a review card shows, built from the database: the pure view the Slack blocks render.
+
+One card per conversation. It shows every customer message, the current draft with its
+citations, and where the draft stands (awaiting review, sending, sent, failed, …).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.knowledge_files import KnowledgeBase
+from bot.models import Channel, Decision, DecisionKind, Delivery, DeliveryState, Draft, FaqEntry
+from bot.storage import DraftingState, UnitOfWork
+
+
+class CardStatus(StrEnum):
+    """Where a conversation stands, as the card tells reviewers."""
+
+    DRAFTING = "drafting"  # no draft yet
+    DRAFTING_DELAYED = "drafting_delayed"  # the drafter is unreachable; retried
+    AWAITING_REVIEW = "awaiting_review"
+    SENDING = "sending"  # approved; queued or being sent
+    SENT = "sent"
+    DELIVERY_FAILED = "delivery_failed"  # retries exhausted; a person may retry
+    OUTCOME_UNKNOWN = "outcome_unknown"  # a person must check the channel
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class CardMessage:
+    """One customer message in the conversation."""
+
+    enquiry_id: str
+    text: str
+    kind: str
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ReviewCard:
+    """Everything the board needs to render one conversation's card."""
+
+    conversation_id: str
+    root_enquiry_id: str
+    channel: Channel
+    author_name: str | None
+    messages: tuple[CardMessage, ...]
+    status: CardStatus
+    draft: Draft | None = None
+    cited: tuple[tuple[str, str], ...] = ()  # (entry id, question)
+    clauses: tuple[tuple[str, str], ...] = ()  # (clause id, title)
+    decision: Decision | None = None
+    delivery: Delivery | None = None
+    owner: str | None = None
+    max_length: int = 1000
+
+
+class KnowledgeCatalog:
+    """Titles and current versions of the knowledge, for cards and the stale-draft guard."""
+
+    def __init__(self, knowledge: KnowledgeBase) -> None:
+        self.entries: dict[str, FaqEntry] = knowledge.by_id()
+        self.clause_titles = {clause.id: clause.title for clause in knowledge.guidelines.clauses}
+        self.channels = knowledge.guidelines.channels
+
+    def max_length(self, channel: Channel) -> int:
+        """The guidelines' length limit for replies on `channel`."""
+        policy = self.channels.get(channel.value)
+        return policy.max_length if policy else 1000
+
+    def stale_citations(self, draft: Draft, today: dt.date) -> list[str]:
+        """Say which cited entries changed or expired since the draft was made."""
+        problems = []
+        for entry_id, drafted_hash in draft.cited_hashes.items():
+            entry = self.entries.get(entry_id)
+            if entry is None:
+                problems.append(f"{entry_id} was deleted")
+            elif entry.content_hash != drafted_hash:
+                problems.append(f"{entry_id} changed")
+            elif not entry.is_valid_on(today):
+                problems.append(f"{entry_id} expired on {entry.valid_until}")
+        return problems
+
+
+async def current_draft(uow: UnitOfWork, conversation_id: str) -> Draft | None:
+    """The newest draft of a conversation that nothing has replaced."""
+    for enquiry in reversed(await uow.enquiries.in_conversation(conversation_id)):
+        for draft in reversed(await uow.drafts.history(enquiry.id)):
+            if not await uow.drafts.is_superseded(draft.id):
+                return draft
+    return None
+
+
+async def load_card(uow: UnitOfWork, conversation_id: str, catalog: KnowledgeCatalog) -> ReviewCard:
+    """Build the card of a conversation from what the database holds now."""
+    enquiries = await uow.enquiries.in_conversation(conversation_id)
+    root = enquiries[0]
+    state = await uow.card_states.get(conversation_id)
+    draft = await current_draft(uow, conversation_id)
+    decision = await uow.decisions.for_draft(draft.id) if draft else None
+    delivery = await uow.deliveries.for_draft(draft.id) if draft else None
+    status = _status(draft, decision, delivery, state.drafting if state else None)
+    return ReviewCard(
+        conversation_id=conversation_id,
+        root_enquiry_id=root.id,
+        channel=root.channel,
+        author_name=root.author_name,
+        messages=tuple(CardMessage(e.id, e.text, e.kind.value, e.received_at) for e in enquiries),
+        status=status,
+        draft=draft,
+        cited=tuple(
+            (
+                entry_id,
+                catalog.entries[entry_id].question if entry_id in catalog.entries else entry_id,
+            )
+            for entry_id in (draft.citations if draft else ())
+        ),
+        clauses=tuple(
+            (clause_id, catalog.clause_titles.get(clause_id, ""))
+            for clause_id in (draft.guideline_clauses if draft else ())
+        ),
+        decision=decision,
+        delivery=delivery,
+        owner=state.owner if state else None,
+        max_length=catalog.max_length(root.channel),
+    )
+
+
+def _status(
+    draft: Draft | None,
+    decision: Decision | None,
+    delivery: Delivery | None,
+    drafting: DraftingState | None,
+) -> CardStatus:
+    if draft is None:
+        return (
+            CardStatus.DRAFTING_DELAYED
+            if drafting is DraftingState.DELAYED
+            else CardStatus.DRAFTING
+        )
+    if decision is not None and decision.kind is DecisionKind.REJECTED:
+        return CardStatus.REJECTED
+    if delivery is not None:
+        return {
+            DeliveryState.QUEUED: CardStatus.SENDING,
+            DeliveryState.SENDING: CardStatus.SENDING,
+            DeliveryState.SENT: CardStatus.SENT,
+            DeliveryState.FAILED: CardStatus.DELIVERY_FAILED,
+            DeliveryState.OUTCOME_UNKNOWN: CardStatus.OUTCOME_UNKNOWN,
+        }[delivery.state]
+    return CardStatus.AWAITING_REVIEW

@@ -1,0 +1,1 @@
+"""Slack: the review board (cards), the interactive review handlers, and thread replies."""

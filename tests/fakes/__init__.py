@@ -1,0 +1,1 @@
+"""Fakes of ReplyDesk's own ports (never of Slack, Telegram or OpenAI clients)."""
