@@ -114,7 +114,19 @@ VARIANTS: dict[str, Callable[[Signals], np.ndarray]] = {
     "hybrid .25·same·maxnorm, gated dense ≥ top-.10": lambda s: dense_bot(s)
     + 0.25 * s.same * maxnorm(s) * _near_top(dense_bot(s), 0.10),
     "rrf(dense, bm25)": lambda s: rrf(dense_bot(s), s.bm25),
+    "dense: .6·q + .4·answer-score": lambda s: 0.6 * _q(s) + 0.4 * _answer(s),
+    "dense: .8·q + .2·answer-score": lambda s: 0.8 * _q(s) + 0.2 * _answer(s),
+    "A: .7q+.3a + .25·same·maxnorm": lambda s: _mix(s) + 0.25 * s.same * maxnorm(s),
+    "B: .7q+.3a + .10·same·maxnorm": lambda s: _mix(s) + 0.10 * s.same * maxnorm(s),
+    "C: .7q+.3a + .25·same·maxnorm·coverage": lambda s: _mix(s)
+    + 0.25 * s.same * maxnorm(s) * s.coverage,
+    "D: .7q+.3a + .40·same·maxnorm·coverage": lambda s: _mix(s)
+    + 0.40 * s.same * maxnorm(s) * s.coverage,
 }
+
+
+def _mix(s: Signals) -> np.ndarray:
+    return 0.7 * _q(s) + 0.3 * _answer(s)
 
 
 def _near_top(dense: np.ndarray, margin: float) -> np.ndarray:

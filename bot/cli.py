@@ -144,7 +144,7 @@ def demo(
 
 @app.command()
 def serve() -> None:
-    """Run the review service: Slack, channel webhooks, the delivery worker (HTTP on REPLYDESK_PORT)."""
+    """Run the review service: Slack, channel webhooks and the delivery worker over HTTP."""
     import logging
 
     import uvicorn
