@@ -19,8 +19,9 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.wiring import build_channels
 from bot.drafting import DraftingContext
-from bot.embeddings import Embedder
+from bot.embeddings import Embedder, build_embedder
 from bot.knowledge_index import open_knowledge
+from bot.knowledge_watch import watch_knowledge
 from bot.offline_drafter import OfflineDrafter
 from bot.outbox import DeliveryWorker
 from bot.ports import BackgroundJob
@@ -73,7 +74,10 @@ async def build_runtime(
     settings: Settings, *, embedder: Embedder | None = None, reconcile_seconds: float = 5.0
 ) -> Runtime:
     """Open the knowledge, the database, Slack and the channels, and wire them together."""
-    opened = await asyncio.to_thread(open_knowledge, settings, None, embedder=embedder)
+    model = embedder
+    if model is None:
+        model = await asyncio.to_thread(build_embedder, settings.embedding_model)
+    opened = await asyncio.to_thread(open_knowledge, settings, None, embedder=model)
     db = Database(settings.resolved_database_url())
     drafting = DraftingContext(
         retriever=opened.retriever,
@@ -93,11 +97,20 @@ async def build_runtime(
     async def reconcile(stop: asyncio.Event) -> None:
         await reconcile_forever(desk, stop, reconcile_seconds)
 
+    async def watch(stop: asyncio.Event) -> None:
+        await watch_knowledge(desk, settings, model, stop)
+
     return Runtime(
         settings=settings,
         desk=desk,
         worker=worker,
         routes=routes,
-        background=[worker.run_forever, reconcile, *slack.background(desk), *channels.background],
+        background=[
+            worker.run_forever,
+            reconcile,
+            watch,
+            *slack.background(desk),
+            *channels.background,
+        ],
         shutdown=[*slack.shutdown, *channels.shutdown],
     )

@@ -96,8 +96,9 @@ async def current_draft(uow: UnitOfWork, conversation_id: str) -> Draft | None:
 async def load_card(uow: UnitOfWork, conversation_id: str, catalog: KnowledgeCatalog) -> ReviewCard:
     """Build the card of a conversation from what the database holds now."""
     enquiries = await uow.enquiries.in_conversation(conversation_id)
-    root = enquiries[0]
     state = await uow.card_states.get(conversation_id)
+    # The card belongs to the conversation's first enquiry, as recorded when it arrived.
+    root = next((e for e in enquiries if state and e.id == state.root_enquiry_id), enquiries[0])
     draft = await current_draft(uow, conversation_id)
     decision = await uow.decisions.for_draft(draft.id) if draft else None
     delivery = await uow.deliveries.for_draft(draft.id) if draft else None

@@ -1,0 +1,66 @@
+"""Keeps a running service on the current knowledge: re-indexes when FAQ files change.
+
+Knowledge editors change files while reviewers work; the next draft must cite the new text,
+and the stale-draft guard must compare with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from pathlib import Path
+
+from bot.embeddings import Embedder
+from bot.knowledge_index import open_knowledge
+from bot.review import KnowledgeCatalog
+from bot.services import Desk
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Fingerprint = tuple[tuple[str, int, int], ...]
+
+
+def fingerprint(folder: Path) -> Fingerprint:
+    """Name, size and modification time of every knowledge file: cheap to compare."""
+    files = sorted([*folder.glob("faq/*.md"), *folder.glob("guidelines/*.md")])
+    return tuple((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files)
+
+
+async def reload_knowledge(desk: Desk, settings: Settings, embedder: Embedder) -> None:
+    """Re-index the knowledge folder and point drafting and the catalog at the new version."""
+    opened = await asyncio.to_thread(open_knowledge, settings, None, embedder=embedder)
+    desk.drafting = dataclasses.replace(
+        desk.drafting, retriever=opened.retriever, guidelines=opened.knowledge.guidelines
+    )
+    desk.catalog = KnowledgeCatalog(opened.knowledge)
+    log.info(
+        "knowledge reloaded: %d added, %d updated, %d removed, %d skipped files",
+        opened.report.added,
+        opened.report.updated,
+        opened.report.removed,
+        len(opened.knowledge.errors),
+    )
+
+
+async def watch_knowledge(
+    desk: Desk,
+    settings: Settings,
+    embedder: Embedder,
+    stop: asyncio.Event,
+    interval_seconds: float = 10.0,
+) -> None:
+    """Reload whenever the files change, until `stop` is set."""
+    seen = fingerprint(settings.knowledge_dir)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+        current = fingerprint(settings.knowledge_dir)
+        if current != seen and not stop.is_set():
+            try:
+                await reload_knowledge(desk, settings, embedder)
+                seen = current
+            except Exception:  # a half-written file must not stop the service
+                log.exception("knowledge reload failed; keeping the previous version")

@@ -1,0 +1,389 @@
+"""The review loop's use cases on real SQLite and the real model, with a fake board."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.drafting import DraftingContext
+from bot.errors import OutcomeUnknownError, PermanentError, RateLimitedError, TransientError
+from bot.knowledge_files import load_knowledge
+from bot.knowledge_index import OpenedKnowledge
+from bot.models import Channel, DecisionKind, DeliveryState, DraftAction, EnquiryKind
+from bot.offline_drafter import OfflineDrafter
+from bot.outbox import DeliveryWorker
+from bot.reconciler import reconcile_once
+from bot.review import CardStatus, KnowledgeCatalog
+from bot.services import (
+    Desk,
+    InboundMessage,
+    Outcome,
+    approve_draft,
+    escalate_conversation,
+    regenerate_draft,
+    reject_draft,
+    retry_delivery,
+    take_in,
+)
+from bot.storage import Database
+from tests.fakes.ports import RecordingBoard, RecordingSender
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+async def desk(tmp_path: Path, fixture_knowledge: OpenedKnowledge) -> AsyncIterator[Desk]:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}")
+    await db.migrate()
+    drafting = DraftingContext(
+        fixture_knowledge.retriever, fixture_knowledge.knowledge.guidelines, OfflineDrafter()
+    )
+    yield Desk(
+        db, drafting, KnowledgeCatalog(fixture_knowledge.knowledge), RecordingBoard(), clock=Clock()
+    )
+    await db.dispose()
+
+
+def telegram(update_id: int, text: str, author: str = "42", name: str = "Anna") -> InboundMessage:
+    return InboundMessage(
+        Channel.TELEGRAM,
+        str(update_id),
+        text,
+        author_id=author,
+        author_name=name,
+        language_hint="de",
+        reply_target={"chat_id": "777", "message_id": str(update_id)},
+    )
+
+
+async def current_draft_id(desk: Desk, conversation_id: str) -> str:
+    from bot.review import current_draft
+
+    async with desk.db.unit_of_work() as uow:
+        draft = await current_draft(uow, conversation_id)
+    assert draft is not None
+    return draft.id
+
+
+def board(desk: Desk) -> RecordingBoard:
+    assert isinstance(desk.board, RecordingBoard)
+    return desk.board
+
+
+class TestReceiving:
+    async def test_an_enquiry_gets_a_draft_and_a_card_awaiting_review(self, desk: Desk) -> None:
+        receipt = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
+
+        card = board(desk).latest()
+        assert receipt.is_new
+        assert card.status is CardStatus.AWAITING_REVIEW
+        assert card.draft is not None and card.draft.citations == ("returns-window-de",)
+        assert card.cited == (
+            ("returns-window-de", "Wie lange habe ich Zeit, einen Artikel zurückzuschicken?"),
+        )
+
+    async def test_the_same_delivery_three_times_at_once_stores_one_enquiry(
+        self, desk: Desk
+    ) -> None:
+        receipts = await asyncio.gather(
+            *[take_in(desk, telegram(7, "Packstation möglich?")) for _ in range(3)]
+        )
+
+        assert sorted(r.is_new for r in receipts) == [False, False, True]
+        assert len({r.enquiry.id for r in receipts}) == 1
+        assert len(board(desk).cards) == 1
+
+    async def test_a_burst_of_messages_gets_one_draft_answering_all(self, desk: Desk) -> None:
+        first = await take_in(desk, telegram(1, "Hallo!"))
+        await take_in(desk, telegram(2, "Wie lange kann ich etwas zurückschicken?"))
+        third = await take_in(desk, telegram(3, "Und liefert ihr an eine Packstation?"))
+
+        assert third.conversation_id == first.conversation_id
+        card = board(desk).latest()
+        assert len(card.messages) == 3
+        assert card.draft is not None
+        assert set(card.draft.citations) == {"returns-window-de", "packstation-de"}
+        assert len(board(desk).cards) == 1
+        assert any(
+            "Replaced draft" in text for texts in board(desk).thread.values() for text in texts
+        )
+
+    async def test_a_sticker_becomes_an_enquiry_a_person_decides(self, desk: Desk) -> None:
+        inbound = InboundMessage(
+            Channel.TELEGRAM, "9", "[sticker 😀]", author_id="5", kind=EnquiryKind.STICKER
+        )
+
+        await take_in(desk, inbound)
+
+        card = board(desk).latest()
+        assert card.draft is not None
+        assert card.draft.action is DraftAction.ESCALATE
+        assert "non_text_message" in card.draft.flags
+
+
+class TestDecisions:
+    async def test_double_click_and_two_reviewers_record_one_decision_and_one_delivery(
+        self, desk: Desk
+    ) -> None:
+        receipt = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
+        draft_id = await current_draft_id(desk, receipt.conversation_id)
+
+        results = await asyncio.gather(
+            approve_draft(desk, draft_id, "U1"),
+            approve_draft(desk, draft_id, "U1"),
+            approve_draft(desk, draft_id, "U2"),
+        )
+
+        assert sorted(r.outcome for r in results) == [
+            Outcome.ALREADY_DECIDED,
+            Outcome.ALREADY_DECIDED,
+            Outcome.DONE,
+        ]
+        async with desk.db.unit_of_work() as uow:
+            assert len(await uow.deliveries.list_by_state(DeliveryState.QUEUED)) == 1
+        repeat = await approve_draft(desk, draft_id, "U2")
+        assert repeat.outcome is Outcome.ALREADY_DECIDED
+        assert repeat.decision is not None and repeat.decision.decided_by in {"U1", "U2"}
+
+    async def test_an_edited_reply_keeps_the_original_draft(self, desk: Desk) -> None:
+        receipt = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
+        draft_id = await current_draft_id(desk, receipt.conversation_id)
+
+        result = await approve_draft(
+            desk, draft_id, "U1", final_text="Hallo Anna, 30 Tage. Viele Grüße"
+        )
+
+        assert result.decision is not None and result.decision.kind is DecisionKind.EDITED
+        async with desk.db.unit_of_work() as uow:
+            draft = await uow.drafts.get(draft_id)
+            delivery = await uow.deliveries.for_draft(draft_id)
+        assert draft is not None and "30 Tagen" in draft.text
+        assert delivery is not None and delivery.text == "Hallo Anna, 30 Tage. Viele Grüße"
+
+    async def test_an_empty_or_overlong_edit_is_refused(self, desk: Desk) -> None:
+        receipt = await take_in(
+            desk,
+            InboundMessage(
+                Channel.X, "t1", "Kann ich an eine Packstation liefern lassen?", author_id="x1"
+            ),
+        )
+        draft_id = await current_draft_id(desk, receipt.conversation_id)
+
+        empty = await approve_draft(desk, draft_id, "U1", final_text="   ")
+        long = await approve_draft(desk, draft_id, "U1", final_text="x" * 281)
+
+        assert empty.outcome is Outcome.INVALID and long.outcome is Outcome.INVALID
+        assert "281 characters" in long.problems[0]
+
+    async def test_a_draft_citing_a_changed_entry_warns_before_sending(
+        self, desk: Desk, tmp_path: Path, use_embedder: object
+    ) -> None:
+        receipt = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
+        draft_id = await current_draft_id(desk, receipt.conversation_id)
+        changed = tmp_path / "kb"
+        shutil.copytree(FIXTURES / "knowledge", changed)
+        path = changed / "faq" / "returns-window-de.md"
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("30 Tagen", "14 Tagen"), encoding="utf-8"
+        )
+        desk.catalog = KnowledgeCatalog(load_knowledge(changed))
+
+        warned = await approve_draft(desk, draft_id, "U1")
+        sent_anyway = await approve_draft(desk, draft_id, "U1", send_anyway=True)
+
+        assert warned.outcome is Outcome.STALE
+        assert warned.problems == ("returns-window-de changed",)
+        assert sent_anyway.outcome is Outcome.DONE
+
+    async def test_reject_records_the_reason_and_sends_nothing(self, desk: Desk) -> None:
+        receipt = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
+        draft_id = await current_draft_id(desk, receipt.conversation_id)
+
+        result = await reject_draft(desk, draft_id, "U1", "wrong tone")
+        after = await approve_draft(desk, draft_id, "U2")
+
+        assert result.outcome is Outcome.DONE
+        assert after.outcome is Outcome.ALREADY_DECIDED
+        card = board(desk).latest()
+        assert card.status is CardStatus.REJECTED
+        assert card.decision is not None and card.decision.reason == "wrong tone"
+        async with desk.db.unit_of_work() as uow:
+            assert await uow.deliveries.for_draft(draft_id) is None
+
+    async def test_regenerate_replaces_the_draft_and_the_old_one_cannot_be_approved(
+        self, desk: Desk
+    ) -> None:
+        receipt = await take_in(
+            desk, telegram(1, "Ich kann mich nicht in der App anmelden, was tun? Das nervt!")
+        )
+        old_id = await current_draft_id(desk, receipt.conversation_id)
+
+        await regenerate_draft(desk, old_id, hint="kürzer")
+        new_id = await current_draft_id(desk, receipt.conversation_id)
+        stale_click = await approve_draft(desk, old_id, "U1")
+
+        assert new_id != old_id
+        assert stale_click.outcome is Outcome.OUTDATED
+        new_card = board(desk).latest()
+        assert new_card.draft is not None and new_card.draft.revision == 2
+        assert "tut uns leid" not in new_card.draft.text
+
+    async def test_escalation_sets_the_owner_and_mentions_them(self, desk: Desk) -> None:
+        receipt = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
+        draft_id = await current_draft_id(desk, receipt.conversation_id)
+
+        await escalate_conversation(desk, draft_id, "U1", "<@U_LEAD>")
+
+        assert board(desk).latest().owner == "<@U_LEAD>"
+        assert any("<@U_LEAD>" in t for texts in board(desk).thread.values() for t in texts)
+
+
+class TestDelivery:
+    async def _approved(self, desk: Desk) -> str:
+        receipt = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
+        draft_id = await current_draft_id(desk, receipt.conversation_id)
+        await approve_draft(desk, draft_id, "U1")
+        return draft_id
+
+    async def test_an_approved_reply_is_sent_once_and_the_card_says_sent(self, desk: Desk) -> None:
+        await self._approved(desk)
+        sender = RecordingSender(Channel.TELEGRAM)
+        worker = DeliveryWorker(desk, {Channel.TELEGRAM: sender})
+
+        await worker.run_until_idle()
+        await worker.run_until_idle()
+
+        assert len(sender.sent) == 1
+        assert sender.sent[0].reply_target["chat_id"] == "777"
+        assert board(desk).latest().status is CardStatus.SENT
+
+    async def test_a_restarted_worker_delivers_a_queued_reply_exactly_once(
+        self, desk: Desk
+    ) -> None:
+        await self._approved(desk)
+        first_sender = RecordingSender(Channel.TELEGRAM)
+        DeliveryWorker(desk, {Channel.TELEGRAM: first_sender})  # "crashed" before it ran
+
+        sender = RecordingSender(Channel.TELEGRAM)
+        restarted = DeliveryWorker(desk, {Channel.TELEGRAM: sender})
+        await restarted.recover()
+        await restarted.run_until_idle()
+
+        assert (len(first_sender.sent), len(sender.sent)) == (0, 1)
+
+    async def test_a_crash_between_send_and_record_is_outcome_unknown_never_resent(
+        self, desk: Desk
+    ) -> None:
+        draft_id = await self._approved(desk)
+        async with desk.db.unit_of_work() as uow:
+            claimed = await uow.deliveries.claim_next(desk.clock())
+            await uow.commit()
+        assert claimed is not None  # the worker sent it and then died before recording
+
+        sender = RecordingSender(Channel.TELEGRAM)
+        worker = DeliveryWorker(desk, {Channel.TELEGRAM: sender})
+        recovered = await worker.recover()
+        await worker.run_until_idle()
+
+        assert [d.draft_id for d in recovered] == [draft_id]
+        assert sender.sent == []
+        assert board(desk).latest().status is CardStatus.OUTCOME_UNKNOWN
+
+    async def test_transient_failures_are_retried_with_backoff_then_delivered(
+        self, desk: Desk
+    ) -> None:
+        await self._approved(desk)
+        sender = RecordingSender(
+            Channel.TELEGRAM, failures=[TransientError("503"), RateLimitedError("429", 7)]
+        )
+        worker = DeliveryWorker(desk, {Channel.TELEGRAM: sender})
+        clock = desk.clock
+        assert isinstance(clock, Clock)
+
+        await worker.run_until_idle()  # 503: rescheduled with backoff
+        async with desk.db.unit_of_work() as uow:
+            waiting = (await uow.deliveries.list_by_state(DeliveryState.QUEUED))[0]
+        clock.now += dt.timedelta(minutes=1)
+        await worker.run_until_idle()  # 429: rescheduled after Retry-After
+        clock.now += dt.timedelta(seconds=6)
+        assert await worker.run_once() is None  # Retry-After (7 s) not over yet
+        clock.now += dt.timedelta(seconds=2)
+        await worker.run_until_idle()
+
+        assert waiting.last_error is not None and "503" in waiting.last_error
+        assert len(sender.sent) == 1
+        assert board(desk).latest().status is CardStatus.SENT
+
+    async def test_after_the_last_attempt_the_card_offers_a_retry(self, desk: Desk) -> None:
+        draft_id = await self._approved(desk)
+        sender = RecordingSender(Channel.TELEGRAM, failures=[TransientError("down")] * 2)
+        worker = DeliveryWorker(desk, {Channel.TELEGRAM: sender}, max_attempts=2)
+        clock = desk.clock
+        assert isinstance(clock, Clock)
+
+        await worker.run_until_idle()
+        clock.now += dt.timedelta(hours=1)
+        await worker.run_until_idle()
+        failed = board(desk).latest()
+        await retry_delivery(desk, draft_id)
+        await worker.run_until_idle()
+
+        assert failed.status is CardStatus.DELIVERY_FAILED
+        assert failed.delivery is not None and "gave up after 2 attempts" in (
+            failed.delivery.last_error or ""
+        )
+        assert len(sender.sent) == 1
+
+    async def test_a_refused_or_uncertain_send_is_not_retried(self, desk: Desk) -> None:
+        await self._approved(desk)
+        sender = RecordingSender(
+            Channel.TELEGRAM, failures=[OutcomeUnknownError("timeout after send")]
+        )
+        worker = DeliveryWorker(desk, {Channel.TELEGRAM: sender})
+
+        await worker.run_until_idle()
+        await worker.run_until_idle()
+
+        assert sender.sent == []
+        assert board(desk).latest().status is CardStatus.OUTCOME_UNKNOWN
+
+    async def test_a_refused_reply_fails_at_once_with_the_reason(self, desk: Desk) -> None:
+        await self._approved(desk)
+        sender = RecordingSender(Channel.TELEGRAM, failures=[PermanentError("chat not found")])
+        worker = DeliveryWorker(desk, {Channel.TELEGRAM: sender})
+
+        await worker.run_until_idle()
+
+        card = board(desk).latest()
+        assert card.status is CardStatus.DELIVERY_FAILED
+        assert card.delivery is not None and "chat not found" in (card.delivery.last_error or "")
+
+
+class TestOutages:
+    async def test_a_board_outage_loses_nothing_and_the_card_appears_later(
+        self, desk: Desk
+    ) -> None:
+        board(desk).failures = [TransientError("slack 500")]
+
+        receipt = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
+        assert board(desk).cards == {}
+        await reconcile_once(desk)
+
+        card = board(desk).latest()
+        assert card.conversation_id == receipt.conversation_id
+        assert card.status is CardStatus.AWAITING_REVIEW
