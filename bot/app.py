@@ -19,10 +19,10 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.wiring import build_channels
 from bot.drafting import DraftingContext
-from bot.embeddings import Embedder, build_embedder
+from bot.embeddings import Embedder, embedder_for
 from bot.knowledge_index import open_knowledge
 from bot.knowledge_watch import watch_knowledge
-from bot.offline_drafter import OfflineDrafter
+from bot.llm import build_drafter
 from bot.outbox import DeliveryWorker
 from bot.ports import BackgroundJob
 from bot.reconciler import reconcile_forever
@@ -76,13 +76,13 @@ async def build_runtime(
     """Open the knowledge, the database, Slack and the channels, and wire them together."""
     model = embedder
     if model is None:
-        model = await asyncio.to_thread(build_embedder, settings.embedding_model)
+        model = await asyncio.to_thread(embedder_for, settings)
     opened = await asyncio.to_thread(open_knowledge, settings, None, embedder=model)
     db = Database(settings.resolved_database_url())
     drafting = DraftingContext(
         retriever=opened.retriever,
         guidelines=opened.knowledge.guidelines,
-        drafter=OfflineDrafter(),
+        drafter=build_drafter(settings),
         answer_threshold=settings.answer_threshold,
     )
     slack = build_slack(settings)

@@ -22,11 +22,12 @@ from bot.console import (
 )
 from bot.drafting import DraftingContext, draft_reply
 from bot.errors import BotError
+from bot.evaluation import eval_app
 from bot.faq_import import import_faq
 from bot.jsonl import draft_lines, retrieve_lines
 from bot.knowledge_index import OpenedKnowledge, open_knowledge
+from bot.llm import build_drafter
 from bot.models import Channel
-from bot.offline_drafter import OfflineDrafter
 from bot.resources import SAMPLE_ENQUIRIES
 from bot.settings import Settings
 
@@ -37,6 +38,7 @@ app = typer.Typer(
 )
 knowledge_app = typer.Typer(help="Manage FAQ and guideline files.", no_args_is_help=True)
 app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(eval_app, name="eval")
 
 KnowledgeDir = Annotated[
     Path | None,
@@ -54,7 +56,7 @@ def _context(settings: Settings, opened: OpenedKnowledge) -> DraftingContext:
     return DraftingContext(
         retriever=opened.retriever,
         guidelines=opened.knowledge.guidelines,
-        drafter=OfflineDrafter(),
+        drafter=build_drafter(settings),
         answer_threshold=settings.answer_threshold,
     )
 

@@ -36,6 +36,8 @@ class DraftRequest:
     guidelines: Guidelines
     answer_threshold: float
     hint: str | None = None
+    # The draft being regenerated, so a model can improve on it rather than start over.
+    previous_draft: str | None = None
     # For a burst of several messages: the passages found for each message on its own, so
     # one reply can answer every question in it.
     message_passages: tuple[tuple[Passage, ...], ...] = ()
@@ -84,6 +86,7 @@ def prepare_request(
     language_hint: str | None = None,
     hint: str | None = None,
     messages: Sequence[str] = (),
+    previous_draft: str | None = None,
 ) -> DraftRequest:
     """Detect the language, retrieve passages and triage the enquiry.
 
@@ -95,6 +98,7 @@ def prepare_request(
         language_hint: the channel's word for the customer's language, if any.
         hint: a reviewer's hint for a regenerated draft.
         messages: the single messages of a burst, when there were several.
+        previous_draft: the text of the draft a reviewer asked to regenerate.
     """
     detected = detect_language(text, hint=language_hint)
     passages = context.retriever.search(text, detected.language, k=context.passages_per_draft)
@@ -114,6 +118,7 @@ def prepare_request(
         guidelines=context.guidelines,
         answer_threshold=context.answer_threshold,
         hint=hint,
+        previous_draft=previous_draft,
         message_passages=per_message,
     )
 
@@ -126,9 +131,12 @@ async def draft_reply(
     language_hint: str | None = None,
     hint: str | None = None,
     messages: Sequence[str] = (),
+    previous_draft: str | None = None,
 ) -> DraftReply:
     """Draft a reply to one enquiry (or a burst of `messages`) with the configured drafter."""
-    request = prepare_request(context, text, channel, author_name, language_hint, hint, messages)
+    request = prepare_request(
+        context, text, channel, author_name, language_hint, hint, messages, previous_draft
+    )
     return await context.drafter.draft(request)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.embeddings import Embedder, build_embedder
+from bot.embeddings import Embedder, embedder_for
 from bot.indexing import IndexReport, ProgressCallback, open_vector_store, sync_index
 from bot.knowledge_files import KnowledgeBase, load_knowledge
 from bot.retrieval import Retriever
@@ -41,7 +41,7 @@ def open_knowledge(
     """
     folder = knowledge_dir or settings.knowledge_dir
     knowledge = load_knowledge(folder)
-    model = embedder or build_embedder(settings.embedding_model)
+    model = embedder or embedder_for(settings)
     store = open_vector_store(settings, folder, model.name)
     report = sync_index(knowledge.entries, store, model, progress)
     retriever = Retriever(

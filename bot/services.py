@@ -29,8 +29,11 @@ from bot.models import (
     utc_now,
 )
 from bot.ports import CardRef, ReviewBoard
-from bot.review import KnowledgeCatalog, current_draft, load_card
+from bot.review import KnowledgeCatalog, ReviewCard, current_draft, load_card
 from bot.storage import Database, DraftingState, UnitOfWork
+
+# Flag of a draft the offline drafter wrote because the language model was unreachable.
+LLM_UNAVAILABLE = "llm_unavailable"
 
 # How far back a customer's open (undecided) conversation is looked for.
 _CONVERSATION_MAX_AGE = dt.timedelta(days=7)
@@ -156,7 +159,7 @@ async def draft_conversation(
             return None
     latest = enquiries[-1]
     try:
-        reply = await _draft(desk, enquiries, hint)
+        reply = await _draft(desk, enquiries, hint, previous.text if previous else None)
     except TransientError:
         async with desk.db.unit_of_work() as uow:
             await uow.card_states.set_drafting(conversation_id, DraftingState.DELAYED)
@@ -172,7 +175,11 @@ async def draft_conversation(
         if current is not None:
             await uow.drafts.mark_superseded(current.id)
         await uow.drafts.add(draft)
-        await uow.card_states.set_drafting(conversation_id, DraftingState.DONE)
+        # An offline stand-in written while the model was down is replaced once it is back.
+        waiting = LLM_UNAVAILABLE in reply.flags
+        await uow.card_states.set_drafting(
+            conversation_id, DraftingState.DELAYED if waiting else DraftingState.DONE
+        )
         await uow.commit()
     await publish_card(desk, conversation_id)
     if current is not None:
@@ -180,7 +187,9 @@ async def draft_conversation(
     return draft
 
 
-async def _draft(desk: Desk, enquiries: list[Enquiry], hint: str | None) -> DraftReply:
+async def _draft(
+    desk: Desk, enquiries: list[Enquiry], hint: str | None, previous: str | None
+) -> DraftReply:
     texts = [e.text for e in enquiries if e.kind is EnquiryKind.TEXT and e.text.strip()]
     first = enquiries[0]
     if not texts:
@@ -196,6 +205,7 @@ async def _draft(desk: Desk, enquiries: list[Enquiry], hint: str | None) -> Draf
         first.language_hint,
         hint,
         messages=texts,
+        previous_draft=previous if hint else None,
     )
 
 
@@ -441,3 +451,42 @@ async def take_in(desk: Desk, inbound: InboundMessage) -> Receipt:
     if receipt.is_new:
         await draft_conversation(desk, receipt.conversation_id)
     return receipt
+
+
+async def claim_event(desk: Desk, source: str, event_id: str) -> bool:
+    """Record a platform event id; True only the first time, so a retried event runs once.
+
+    Args:
+        desk: The desk whose database remembers the event.
+        source: Who sent it, e.g. "slack".
+        event_id: The platform's id of the event (Slack's `event_id`).
+    """
+    async with desk.db.unit_of_work() as uow:
+        first = await uow.events.first_time(source, event_id)
+        await uow.commit()
+    return first
+
+
+async def card_of_enquiry(desk: Desk, enquiry_id: str) -> ReviewCard:
+    """The review card of the conversation an enquiry belongs to, as the database has it.
+
+    Raises:
+        NotFoundError: No enquiry has this id.
+    """
+    async with desk.db.unit_of_work() as uow:
+        enquiry = await _enquiry(uow, enquiry_id)
+        return await load_card(uow, _conversation(enquiry), desk.catalog)
+
+
+async def card_of_draft(desk: Desk, draft_id: str) -> ReviewCard:
+    """The review card of a draft's conversation (for modals opened from a card).
+
+    Raises:
+        NotFoundError: No draft has this id.
+    """
+    async with desk.db.unit_of_work() as uow:
+        draft = await uow.drafts.get(draft_id)
+        if draft is None:
+            raise NotFoundError(f"draft {draft_id} not found")
+        enquiry = await _enquiry(uow, draft.enquiry_id)
+        return await load_card(uow, _conversation(enquiry), desk.catalog)

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -29,7 +30,7 @@ from bot.models import (
     EnquiryKind,
     Language,
 )
-from bot.storage import Database, SlackCard, metadata
+from bot.storage import Database, DraftingState, SlackCard, alembic_config, metadata
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 T0 = dt.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
@@ -190,7 +191,8 @@ async def test_migrating_twice_changes_nothing(database: Database) -> None:
     await database.migrate()
     async with database.engine.connect() as conn:
         version = await conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
-    assert version == "0001_initial"
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert version == head
 
 
 def test_in_memory_sqlite_is_refused() -> None:
@@ -607,3 +609,27 @@ async def test_knowledge_hashes_upsert_and_remove(database: Database) -> None:
     assert current == {"opening-hours": ("h1-new", until), "holidays": ("h2", until)}
     assert after == {"opening-hours": "h1-new"}
     assert untouched == {"opening-hours": "x"}
+
+
+async def test_card_state_tracks_drafting_owner_and_pending_publication(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        conversation_id = await uow.conversations.open(Channel.TELEGRAM, "42")
+        enquiry, _ = await uow.enquiries.add(make_enquiry(conversation_id=conversation_id))
+        first = await uow.card_states.ensure(conversation_id, enquiry.id)
+        again = await uow.card_states.ensure(conversation_id, "someone-else")
+        await uow.card_states.set_drafting(conversation_id, DraftingState.DELAYED)
+        await uow.card_states.set_owner(conversation_id, "<@U_LEAD>")
+        await uow.commit()
+
+    async with database.unit_of_work() as uow:
+        delayed = await uow.card_states.with_drafting(DraftingState.DELAYED)
+        pending = await uow.card_states.to_publish()
+        await uow.card_states.mark_published(conversation_id)
+        await uow.commit()
+        published = await uow.card_states.to_publish()
+
+    assert first.needs_publish and first.drafting is DraftingState.PENDING
+    assert again.root_enquiry_id == enquiry.id
+    assert [s.owner for s in delayed] == ["<@U_LEAD>"]
+    assert [s.conversation_id for s in pending] == [conversation_id]
+    assert published == []

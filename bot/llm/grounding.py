@@ -11,9 +11,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.drafting import DraftRequest
 from bot.knowledge_files import Guidelines
 from bot.language import detect_language
-from bot.models import Language, Passage, Register
+from bot.models import Channel, Language, Passage, Register
+
+PUBLIC_CHANNELS = frozenset({Channel.FACEBOOK, Channel.INSTAGRAM, Channel.X})
+# A burst of several messages adds the entries found for each message on its own.
+MAX_ENTRIES = 8
 
 # Flags set by these checks; the review card shows them.
 INVENTED_CITATION = "invented_citation"
@@ -50,6 +55,14 @@ class Corrected:
 
     text: str
     flags: tuple[str, ...] = ()
+
+
+def offered_passages(request: DraftRequest) -> tuple[Passage, ...]:
+    """The entries shown to the model (and so citable): the passages, then each message's."""
+    chosen: dict[str, Passage] = {}
+    for passage in [*request.passages, *(p for ps in request.message_passages for p in ps)]:
+        chosen.setdefault(passage.entry.id, passage)
+    return tuple(chosen.values())[:MAX_ENTRIES]
 
 
 def split_sentences_keeping_all(text: str) -> list[str]:

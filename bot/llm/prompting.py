@@ -20,12 +20,11 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from bot.drafting import DraftRequest
 from bot.errors import PermanentError
 from bot.indexing import plain_text
-from bot.llm.grounding import shorten_at_sentence
-from bot.models import Channel, GuidelineClause, Passage
+from bot.llm.grounding import PUBLIC_CHANNELS, offered_passages, shorten_at_sentence
+from bot.models import FaqEntry, GuidelineClause, Passage
 from bot.resources import PROMPTS_DIR
 from bot.triage import Label
 
-PUBLIC_CHANNELS = frozenset({Channel.FACEBOOK, Channel.INSTAGRAM, Channel.X})
 # Clause roles every draft is written under; triage adds the ones its labels imply.
 BASE_ROLES = (
     "honesty",
@@ -43,8 +42,8 @@ LABEL_ROLES = {
     Label.PERSONAL_DATA: "private_message",
 }
 # Budgets that keep a draft prompt near 1,500 tokens with five entries (benchmarks/).
-ANSWER_CHARS = 450
-CLAUSE_CHARS = 260
+ANSWER_CHARS = 400
+CLAUSE_CHARS = 220
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _FENCED_TAGS = ("customer_message", "previous_draft", "reviewer_note", "entry")
 
@@ -66,6 +65,13 @@ class PromptSet:
             PermanentError: a file is missing or `phrases.yaml` is not a mapping.
         """
         return _load(folder or PROMPTS_DIR / "llm")
+
+    def instruction_texts(self) -> tuple[str, ...]:
+        """Our own wording (placeholders cut out), which a reply must never quote."""
+        pieces = [self.system]
+        for template in (self.draft, self.regenerate):
+            pieces += _PLACEHOLDER.split(template)[::2]
+        return tuple(piece for piece in pieces if piece.strip())
 
     def phrase(self, *path: str) -> str:
         """Return the phrase at `path` in `phrases.yaml`, e.g. ("languages", "de")."""
@@ -148,7 +154,7 @@ def render_draft(request: DraftRequest, prompts: PromptSet) -> str:
         "max_length": str(request.policy.max_length),
         "customer_name": request.author_name or prompts.phrase("unknown_name"),
         "labels": ", ".join(labels) if labels else prompts.phrase("no_labels"),
-        "entries": _render_entries(request.passages) or prompts.phrase("no_entries"),
+        "entries": _render_entries(offered_passages(request)) or prompts.phrase("no_entries"),
         "clauses": "\n\n".join(_render_clause(clause) for clause in select_clauses(request)),
         "customer_text": neutralise_tags(request.text.strip()),
     }
@@ -156,21 +162,23 @@ def render_draft(request: DraftRequest, prompts: PromptSet) -> str:
 
 
 def _render_entries(passages: tuple[Passage, ...]) -> str:
-    blocks = []
-    for passage in passages:
-        entry = passage.entry
-        answer = shorten_at_sentence(plain_text(entry.answer), ANSWER_CHARS)
-        blocks.append(
-            f'<entry id="{entry.id}" language="{entry.language.value}">\n'
-            f"Q: {entry.question}\nA: {answer}\n</entry>"
-        )
-    return "\n".join(blocks)
+    return "\n".join(_render_entry(passage.entry) for passage in passages)
 
 
-def _render_clause(clause: GuidelineClause) -> str:
+# Entries and clauses are immutable values: render each once, not on every draft.
+@lru_cache(maxsize=1024)
+def _render_entry(entry: FaqEntry) -> str:
+    answer = shorten_at_sentence(plain_text(entry.answer), ANSWER_CHARS)
     return (
-        f"{clause.id} {clause.title}: {shorten_at_sentence(plain_text(clause.text), CLAUSE_CHARS)}"
+        f'<entry id="{entry.id}" language="{entry.language.value}">\n'
+        f"Q: {entry.question}\nA: {answer}\n</entry>"
     )
+
+
+@lru_cache(maxsize=256)
+def _render_clause(clause: GuidelineClause) -> str:
+    text = shorten_at_sentence(plain_text(clause.text), CLAUSE_CHARS)
+    return f"{clause.id} {clause.title}: {text}"
 
 
 @lru_cache(maxsize=4)
