@@ -161,6 +161,18 @@ def serve() -> None:
     uvicorn.run(runtime.asgi(), host=settings.server_host, port=settings.server_port)
 
 
+@app.command()
+def stats(
+    per_draft: Annotated[
+        bool, typer.Option("--per-draft", help="List token usage per draft.")
+    ] = False,
+) -> None:
+    """Show decisions, rejections, delivery states, gaps in the FAQ and token usage."""
+    from bot.stats import print_stats
+
+    print_stats(Settings(), Console(), per_draft)
+
+
 @knowledge_app.command("import")
 def knowledge_import(
     file: Annotated[
