@@ -167,6 +167,11 @@ async def draft_conversation(
         await publish_card(desk, conversation_id)
         return None
     async with desk.db.unit_of_work() as uow:
+        now_known = {e.id for e in await uow.enquiries.in_conversation(conversation_id)}
+        if now_known - {e.id for e in enquiries}:
+            # A message arrived while we drafted; the run it triggered sees every message,
+            # so this narrower draft must not replace that one.
+            return None
         current = await current_draft(uow, conversation_id)
         if current and await uow.decisions.for_draft(current.id):
             return None  # a reviewer decided while we drafted; their decision stands
@@ -419,13 +424,21 @@ async def _decidable(uow: UnitOfWork, draft_id: str) -> tuple[Draft, Enquiry, Ac
                 Outcome.ALREADY_DECIDED, decision, conversation_id=enquiry.conversation_id
             ),
         )
-    if await uow.drafts.is_superseded(draft.id):
+    if await uow.drafts.is_superseded(draft.id) or await _newer_message_than(uow, enquiry):
+        # Never send a reply that does not answer what the customer wrote last.
         return (
             draft,
             enquiry,
             ActionResult(Outcome.OUTDATED, conversation_id=enquiry.conversation_id),
         )
     return draft, enquiry, None
+
+
+async def _newer_message_than(uow: UnitOfWork, enquiry: Enquiry) -> bool:
+    if enquiry.conversation_id is None:
+        return False
+    later = await uow.enquiries.in_conversation(enquiry.conversation_id)
+    return any(e.received_at > enquiry.received_at for e in later)
 
 
 async def _enquiry(uow: UnitOfWork, enquiry_id: str) -> Enquiry:

@@ -13,9 +13,8 @@ from bot.drafting import DraftingContext, DraftRequest, prepare_request
 from bot.errors import PermanentError, RateLimitedError, TransientError
 from bot.knowledge_index import OpenedKnowledge
 from bot.llm import build_drafter
-from bot.llm.outages import OutageAwareDrafter
 from bot.llm.drafter import LlmDrafter
-from bot.llm.outages import draft_with_fallback
+from bot.llm.outages import OutageAwareDrafter, draft_with_fallback
 from bot.llm.prompting import PromptSet
 from bot.llm.schema import LlmDraftReply
 from bot.models import Channel, DraftAction, Language

@@ -25,6 +25,7 @@ from bot.services import (
     Outcome,
     approve_draft,
     escalate_conversation,
+    receive_enquiry,
     regenerate_draft,
     reject_draft,
     retry_delivery,
@@ -387,3 +388,24 @@ class TestOutages:
         card = board(desk).latest()
         assert card.conversation_id == receipt.conversation_id
         assert card.status is CardStatus.AWAITING_REVIEW
+
+
+class TestFollowUps:
+    async def test_a_draft_that_misses_the_latest_message_cannot_be_approved(
+        self, desk: Desk
+    ) -> None:
+        clock = desk.clock
+        assert isinstance(clock, Clock)
+        first = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
+        old_id = await current_draft_id(desk, first.conversation_id)
+        clock.now += dt.timedelta(seconds=5)
+        # Stored but not drafted yet, as after a crash right after receiving.
+        await receive_enquiry(desk, telegram(2, "Und an eine Packstation?"))
+        result = await approve_draft(desk, old_id, "U1")
+
+        assert result.outcome is Outcome.OUTDATED
+        await reconcile_once(desk)
+        assert set(board(desk).latest().draft.citations or ()) == {
+            "returns-window-de",
+            "packstation-de",
+        }  # type: ignore[union-attr]
