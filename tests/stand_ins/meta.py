@@ -13,7 +13,9 @@ from .wire import JSONObject, Reply
 #: Messenger rejects longer texts with error code 100.
 MAX_TEXT_LENGTH = 2000
 
-_PATH = re.compile(r"^(?:/v\d+\.\d+)?/(?P<node>[^/]+)/(?P<edge>messages|comments|private_replies)$")
+_PATH = re.compile(
+    r"^(?:/v\d+\.\d+)?/(?P<node>[^/]+)/(?P<edge>messages|comments|replies|private_replies)$"
+)
 
 
 class GraphError(Exception):
@@ -37,11 +39,12 @@ def sign_meta_body(app_secret: str, body: bytes) -> dict[str, str]:
 
 
 class MetaGraphStandIn(StandIn):
-    """Graph API fake for ``POST /{version}/{id}/messages|comments|private_replies``.
+    """Graph API fake for ``POST /{version}/{id}/messages|comments|replies|private_replies``.
 
     Any version prefix (``/v21.0``) or none is accepted. Requests need an access
     token (query, body or Bearer header) like the real API. `api_method` is the
-    edge name: ``messages``, ``comments`` or ``private_replies``.
+    edge name: ``messages``, ``comments``, ``replies`` (Instagram comment replies) or
+    ``private_replies``.
     """
 
     def __init__(self) -> None:
