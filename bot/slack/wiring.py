@@ -1,20 +1,55 @@
-"""Builds the Slack side of the service from settings (stub until the Slack adapter lands)."""
+"""Builds the Slack side of the service from settings: board, sender, Bolt app, transport.
+
+Without SLACK_BOT_TOKEN cards go to the log (`LoggingBoard`) and nobody can approve. With
+it, cards go to SLACK_REVIEW_CHANNEL and Slack reaches the app either over HTTP at
+POST /slack/events (events, interactivity and shortcuts on one URL, signed with
+SLACK_SIGNING_SECRET) or, when SLACK_APP_TOKEN is set, over Socket Mode (no public URL).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from starlette.routing import BaseRoute
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
+from bot.errors import InputError
 from bot.models import Channel
 from bot.ports import BackgroundJob, CardRef, ReplySender, ReviewBoard
 from bot.review import ReviewCard
 from bot.services import Desk
 from bot.settings import Settings
+from bot.slack.board import SlackReviewBoard
+from bot.slack.handlers import build_bolt_app
+from bot.slack.interaction import BackgroundWork, SlackDesk
+from bot.slack.reviewers import ReviewerDirectory
+from bot.slack.sender import SlackReplySender
 
 log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class SlackMode(StrEnum):
+    """How Slack reaches the app."""
+
+    OFF = "off"  # no bot token: cards are logged
+    HTTP = "http"  # Slack POSTs to /slack/events
+    SOCKET = "socket"  # the app dials out to Slack (SLACK_APP_TOKEN)
 
 
 @dataclass
@@ -26,6 +61,7 @@ class SlackIntegration:
     routes: Callable[[Desk], list[BaseRoute]] = lambda desk: []
     background: Callable[[Desk], list[BackgroundJob]] = lambda desk: []
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    mode: SlackMode = SlackMode.OFF
 
 
 class LoggingBoard:
@@ -45,6 +81,99 @@ class LoggingBoard:
         log.info("would tell %s", user_id)
 
 
+def slack_mode(settings: Settings) -> SlackMode:
+    """Which transport the settings ask for."""
+    if settings.slack_bot_token is None:
+        return SlackMode.OFF
+    return SlackMode.SOCKET if settings.slack_app_token is not None else SlackMode.HTTP
+
+
+def build_slack_client(settings: Settings) -> AsyncWebClient:
+    """The bot's Web API client, retrying 429 (honouring Retry-After) and 500/503 once."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = AsyncWebClient(token=token, base_url=settings.slack_api_url or DEFAULT_API_URL)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
+    client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=1))
+    return client
+
+
 def build_slack(settings: Settings) -> SlackIntegration:
-    """Create the Slack integration, or a logging board when no bot token is set."""
-    return SlackIntegration(board=LoggingBoard())
+    """Create the Slack integration, or a logging board when no bot token is set.
+
+    Raises:
+        InputError: Slack is half configured (no review channel, or HTTP mode without a
+            signing secret).
+    """
+    mode = slack_mode(settings)
+    if mode is SlackMode.OFF:
+        return SlackIntegration(board=LoggingBoard())
+    if not settings.slack_review_channel:
+        raise InputError("SLACK_REVIEW_CHANNEL is required when SLACK_BOT_TOKEN is set")
+    secret = settings.slack_signing_secret
+    if mode is SlackMode.HTTP and (secret is None or not secret.get_secret_value()):
+        raise InputError("SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set")
+    client = build_slack_client(settings)
+    board = SlackReviewBoard(client, settings.slack_review_channel)
+    reviewers = ReviewerDirectory(client, settings.reviewer_ids(), settings.slack_reviewer_group)
+    if not settings.reviewer_ids() and not settings.slack_reviewer_group:
+        log.warning("no SLACK_REVIEWERS or SLACK_REVIEWER_GROUP: nobody can approve drafts")
+    service = _SlackService(settings, mode, client, board, reviewers, BackgroundWork())
+    return SlackIntegration(
+        board=board,
+        senders={Channel.SLACK: SlackReplySender(client)},
+        routes=service.routes,
+        background=service.background,
+        shutdown=[service.work.drain],
+        mode=mode,
+    )
+
+
+@dataclass
+class _SlackService:
+    """Builds the Bolt app once per desk and exposes it over HTTP or Socket Mode."""
+
+    settings: Settings
+    mode: SlackMode
+    client: AsyncWebClient
+    board: SlackReviewBoard
+    reviewers: ReviewerDirectory
+    work: BackgroundWork
+    _apps: dict[int, AsyncApp] = field(default_factory=dict)
+
+    def app(self, desk: Desk) -> AsyncApp:
+        """The Bolt app serving `desk` (routes and Socket Mode share one)."""
+        if id(desk) not in self._apps:
+            secret = self.settings.slack_signing_secret
+            slack = SlackDesk(desk, self.board, self.reviewers, self.work)
+            signing = secret.get_secret_value() if secret else ""
+            self._apps[id(desk)] = build_bolt_app(self.client, signing, slack)
+        return self._apps[id(desk)]
+
+    def routes(self, desk: Desk) -> list[BaseRoute]:
+        """POST /slack/events in HTTP mode; nothing in Socket Mode."""
+        if self.mode is not SlackMode.HTTP:
+            return []
+        handler = AsyncSlackRequestHandler(self.app(desk))
+
+        async def events(request: Request) -> Response:
+            return await handler.handle(request)
+
+        return [Route(EVENTS_PATH, events, methods=["POST"])]
+
+    def background(self, desk: Desk) -> list[BackgroundJob]:
+        """The Socket Mode connection in Socket Mode; nothing over HTTP."""
+        if self.mode is not SlackMode.SOCKET or self.settings.slack_app_token is None:
+            return []
+        app = self.app(desk)
+        app_token = self.settings.slack_app_token.get_secret_value()
+
+        async def socket_mode(stop: asyncio.Event) -> None:
+            handler = AsyncSocketModeHandler(app, app_token)
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+            log.info("connected to Slack over Socket Mode")
+            try:
+                await stop.wait()
+            finally:
+                await handler.close_async()  # type: ignore[no-untyped-call]
+
+        return [socket_mode]

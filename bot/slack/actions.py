@@ -1,0 +1,142 @@
+"""Bolt listeners for the buttons on review cards and on the stale-draft prompt.
+
+Every listener acks first; the work runs after the ack. Buttons that decide or open a
+deciding modal check the reviewer list before anything else, so a non-reviewer's click
+changes nothing and only they see why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.errors import InputError, NotFoundError
+from bot.services import (
+    approve_draft,
+    card_of_draft,
+    card_of_enquiry,
+    retry_delivery,
+)
+from bot.slack.blocks import Action, Block
+from bot.slack.interaction import Actor, Body, SlackDesk, action_value, actor_of, blocked
+from bot.slack.modals import conversation_modal, edit_modal, escalate_modal, reject_modal
+from bot.slack.modals import regenerate_modal as regenerate_view
+
+# What a button does after the ack, given the actor and the button's id value.
+ClickWork = Callable[[SlackDesk, Actor, str], Coroutine[object, object, None]]
+
+
+def register_actions(app: AsyncApp, slack: SlackDesk) -> None:
+    """Attach the card button listeners to `app`."""
+    works: dict[Action, ClickWork] = {
+        Action.APPROVE: _approve,
+        Action.SEND_ANYWAY: _send_anyway,
+        Action.EDIT: _open_edit,
+        Action.REJECT: _open_reject,
+        Action.REGENERATE: _open_regenerate,
+        Action.ESCALATE: _open_escalate,
+        Action.RETRY: _retry,
+        Action.SHOW_ALL: _show_all,
+    }
+    for action, work in works.items():
+        app.action(action.value)(_listener(slack, action, work))
+
+
+def _listener(
+    slack: SlackDesk, action: Action, work: ClickWork
+) -> Callable[[AsyncAck, Body], Awaitable[None]]:
+    async def listener(ack: AsyncAck, body: Body) -> None:
+        await ack()
+        actor = actor_of(body)
+        slack.after_ack(action.value, actor, work(slack, actor, action_value(body)))
+
+    return listener
+
+
+async def _approve(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
+    if await slack.may_decide(actor):
+        result = await approve_draft(slack.desk, draft_id, actor.user_id)
+        await slack.answer(actor, result, draft_id)
+
+
+async def _send_anyway(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
+    if await slack.may_decide(actor):
+        result = await approve_draft(slack.desk, draft_id, actor.user_id, send_anyway=True)
+        await slack.answer(actor, result, draft_id)
+
+
+async def _open_edit(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
+    async def view() -> Block | None:
+        card = await card_of_draft(slack.desk, draft_id)
+        refusal = blocked(card, draft_id)
+        if refusal is not None:
+            await slack.answer(actor, refusal, draft_id)
+            return None
+        draft = card.draft
+        stale = (
+            slack.desk.catalog.stale_citations(draft, slack.desk.clock().date()) if draft else []
+        )
+        return edit_modal(card, stale)
+
+    await _open_deciding_modal(slack, actor, view)
+
+
+async def _open_reject(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
+    await _open_deciding_modal(slack, actor, _undecided(slack, actor, draft_id, reject_modal))
+
+
+async def _open_regenerate(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
+    modal = _undecided(slack, actor, draft_id, regenerate_view)
+    await _open_deciding_modal(slack, actor, modal)
+
+
+async def _open_escalate(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
+    group = slack.reviewers.group
+    groups = [(group, "Reviewer group")] if group else []
+
+    async def view() -> Block:
+        return escalate_modal(draft_id, groups)
+
+    await _open_deciding_modal(slack, actor, view)
+
+
+async def _retry(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
+    if not await slack.may_decide(actor):
+        return
+    try:
+        await retry_delivery(slack.desk, draft_id)
+    except (InputError, NotFoundError):
+        # A second click, or someone else retried first: the row is no longer FAILED.
+        text = "This delivery is not waiting for a retry any more; the card shows where it is."
+        await slack.board.tell(actor.ref, actor.user_id, text)
+
+
+async def _show_all(slack: SlackDesk, actor: Actor, enquiry_id: str) -> None:
+    card = await card_of_enquiry(slack.desk, enquiry_id)
+    await slack.open_view(actor, conversation_modal(card))
+
+
+def _undecided(
+    slack: SlackDesk, actor: Actor, draft_id: str, build: Callable[[str], Block]
+) -> Callable[[], Awaitable[Block | None]]:
+    """A modal builder that first checks the draft is still open for a decision."""
+
+    async def view() -> Block | None:
+        refusal = blocked(await card_of_draft(slack.desk, draft_id), draft_id)
+        if refusal is not None:
+            await slack.answer(actor, refusal, draft_id)
+            return None
+        return build(draft_id)
+
+    return view
+
+
+async def _open_deciding_modal(
+    slack: SlackDesk, actor: Actor, view: Callable[[], Awaitable[Block | None]]
+) -> None:
+    if not await slack.may_decide(actor):
+        return
+    modal = await view()
+    if modal is not None:
+        await slack.open_view(actor, modal)

@@ -1,0 +1,294 @@
+"""Pure Block Kit rendering of a review card, and every Slack action id in one place.
+
+Nothing here does I/O: a `ReviewCard` goes in, JSON-ready blocks come out. Slack's limits
+are enforced here, not by whoever posts the blocks: at most 50 blocks a message, section
+text up to 3,000 characters, header text up to 150. Customer text is escaped (a customer
+writing "<!channel>" must not ping the review channel) and long messages are cut with a
+"Show all" button that opens the whole conversation in a modal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from bot.models import Channel, DecisionKind, DraftAction
+from bot.review import CardStatus, ReviewCard
+
+# A Block Kit block or element as plain JSON data.
+Block = dict[str, object]
+
+MAX_BLOCKS = 50  # per message; Slack answers invalid_blocks above it
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+# Cards stay readable: each customer message shows this much, "Show all" shows the rest.
+MESSAGE_EXCERPT = 1000
+_ERROR_EXCERPT = 500
+
+
+class Action(StrEnum):
+    """Action ids of every button ReplyDesk puts on a card or in an ephemeral message."""
+
+    APPROVE = "draft.approve"
+    EDIT = "draft.edit"
+    REJECT = "draft.reject"
+    REGENERATE = "draft.regenerate"
+    ESCALATE = "draft.escalate"
+    SEND_ANYWAY = "draft.send_anyway"
+    RETRY = "delivery.retry"
+    SHOW_ALL = "card.show_all"
+
+
+class Form(StrEnum):
+    """Callback ids of the modals; a submission is routed by these."""
+
+    EDIT = "draft.edit_form"
+    REJECT = "draft.reject_form"
+    REGENERATE = "draft.regenerate_form"
+    ESCALATE = "draft.escalate_form"
+    CONVERSATION = "card.conversation"
+
+
+class Field(StrEnum):
+    """Block ids of modal inputs; each input's action id is `INPUT_ACTION`."""
+
+    REPLY = "reply"
+    REASON = "reason"
+    NOTE = "note"
+    HINT = "hint"
+    USER = "assignee_user"
+    GROUP = "assignee_group"
+
+
+INPUT_ACTION = "value"
+SHORTCUT_DRAFT = "replydesk.draft_from_message"
+
+_CHANNEL_NAMES = {
+    Channel.TELEGRAM: "Telegram",
+    Channel.FACEBOOK: "Facebook",
+    Channel.INSTAGRAM: "Instagram",
+    Channel.X: "X",
+    Channel.SLACK: "Slack",
+    Channel.WEBHOOK: "Web form",
+}
+_LANGUAGES = {"de": "German", "en": "English"}
+_SUGGESTIONS = {
+    DraftAction.REVIEW: "check and send",
+    DraftAction.ESCALATE: "escalate to a person",
+    DraftAction.IGNORE: "ignore (spam)",
+}
+
+
+def escape(text: str) -> str:
+    """Escape text for Slack mrkdwn so it can never mention, link or format anything."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quote(text: str) -> str:
+    """Escape `text` and show it as a mrkdwn block quote."""
+    return "\n".join(f">{line}" for line in escape(text).splitlines() or [""])
+
+
+def section(text: str, accessory: Block | None = None) -> Block:
+    """A mrkdwn section, cut to Slack's 3,000-character limit."""
+    block: Block = {"type": "section", "text": _mrkdwn(clip(text, MAX_SECTION_TEXT))}
+    if accessory is not None:
+        block["accessory"] = accessory
+    return block
+
+
+def context(text: str) -> Block:
+    """A context block (small grey text) with one mrkdwn element."""
+    return {"type": "context", "elements": [_mrkdwn(clip(text, MAX_SECTION_TEXT))]}
+
+
+def button(label: str, action: Action, value: str, style: str | None = None) -> Block:
+    """A button whose value carries only an id (a draft or, for "Show all", an enquiry)."""
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(label, MAX_BUTTON_TEXT)},
+        "action_id": action.value,
+        "value": value,
+    }
+    if style is not None:
+        element["style"] = style
+    return element
+
+
+def channel_name(channel: Channel) -> str:
+    """How a channel is named to reviewers."""
+    return _CHANNEL_NAMES.get(channel, channel.value)
+
+
+def status_line(card: ReviewCard) -> str:
+    """The line that says where the conversation stands (and who owns it), as mrkdwn."""
+    line = _STATIC_STATUS.get(card.status) or _decided_status(card)
+    if card.owner:
+        line += f"\nOwner: {card.owner}"
+    return line
+
+
+_STATIC_STATUS = {
+    CardStatus.DRAFTING: ":hourglass_flowing_sand: Drafting…",
+    CardStatus.DRAFTING_DELAYED: ":warning: Drafting delayed — the model is unavailable",
+    CardStatus.AWAITING_REVIEW: ":eyes: Awaiting review",
+    CardStatus.OUTCOME_UNKNOWN: (
+        ":grey_question: Outcome unknown — please check the channel before doing anything"
+    ),
+}
+
+
+def _decided_status(card: ReviewCard) -> str:
+    decision, delivery = card.decision, card.delivery
+    by = f"<@{decision.decided_by}>" if decision else "a reviewer"
+    if card.status is CardStatus.REJECTED:
+        reason = escape(decision.reason or "no reason given") if decision else "no reason given"
+        return f":no_entry_sign: Rejected by {by}: {reason}"
+    edited = decision is not None and decision.kind is DecisionKind.EDITED
+    approved = f"Approved with edits by {by}" if edited else f"Approved by {by}"
+    if card.status is CardStatus.SENT:
+        message_id = escape(delivery.external_message_id or "?") if delivery else "?"
+        return f":white_check_mark: Sent (message id `{message_id}`) · {approved}"
+    if card.status is CardStatus.DELIVERY_FAILED:
+        error = delivery.last_error if delivery and delivery.last_error else "unknown error"
+        return f":x: Delivery failed: {escape(clip(error, _ERROR_EXCERPT))} · {approved}"
+    return f":outbox_tray: {approved}, sending…"
+
+
+def fallback_text(card: ReviewCard) -> str:
+    """The notification text of the card message (shown where blocks are not)."""
+    name = clip(card.author_name or "a customer", 80)
+    return f"Reply to {escape(name)} on {channel_name(card.channel)}: {card.status.value}"
+
+
+def build_review_blocks(card: ReviewCard) -> list[Block]:
+    """Render a review card as at most 50 blocks.
+
+    Args:
+        card: The conversation as the database holds it now.
+
+    Returns:
+        Blocks for chat.postMessage / chat.update, within Slack's limits.
+    """
+    head: list[Block] = [_header(card), context(_facts(card))]
+    tail: list[Block] = [{"type": "divider"}, *_draft_blocks(card), *_knowledge_blocks(card)]
+    tail += [section(status_line(card))]
+    buttons = _buttons(card)
+    if buttons:
+        tail.append({"type": "actions", "block_id": "card.actions", "elements": buttons})
+    budget = MAX_BLOCKS - len(head) - len(tail)
+    blocks = [*head, *_message_blocks(card, budget), *tail]
+    if len(blocks) > MAX_BLOCKS:  # cannot happen with the reserve above; never post it
+        raise ValueError(f"review card has {len(blocks)} blocks; Slack allows {MAX_BLOCKS}")
+    return blocks
+
+
+def _mrkdwn(text: str) -> Block:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _header(card: ReviewCard) -> Block:
+    name = card.author_name or "Unknown customer"
+    text = clip(f"{name} on {channel_name(card.channel)}", MAX_HEADER_TEXT)
+    return {"type": "header", "text": {"type": "plain_text", "text": text}}
+
+
+def _facts(card: ReviewCard) -> str:
+    facts = [f"*{channel_name(card.channel)}*", f"{len(card.messages)} message(s)"]
+    draft = card.draft
+    if draft is not None:
+        facts += [
+            f"language: {_LANGUAGES.get(draft.language.value, draft.language.value)}",
+            f"confidence: {draft.confidence:.0%}",
+            f"suggested: {_SUGGESTIONS.get(draft.action, draft.action.value)}",
+        ]
+        if draft.flags:
+            facts.append("labels: " + ", ".join(f"`{escape(flag)}`" for flag in draft.flags))
+    return " · ".join(facts)
+
+
+def _message_blocks(card: ReviewCard, budget: int) -> list[Block]:
+    """Quote every customer message; beyond the block budget, the newest ones win."""
+    root = card.root_enquiry_id
+    messages = list(card.messages)
+    hidden = 0
+    if len(messages) > budget:
+        hidden = len(messages) - (budget - 1)
+        messages = [messages[0], *messages[hidden + 1 :]]
+    blocks: list[Block] = []
+    for index, message in enumerate(messages):
+        text = message.text if message.kind == "text" else f"[{message.kind}] {message.text}"
+        excerpt = clip(text, MESSAGE_EXCERPT)
+        more = button("Show all", Action.SHOW_ALL, message.enquiry_id) if excerpt != text else None
+        blocks.append(section(quote(excerpt), more))
+        if index == 0 and hidden:
+            blocks.append(
+                section(
+                    f"_{hidden} more message(s) not shown._",
+                    button("Show all", Action.SHOW_ALL, root),
+                )
+            )
+    return blocks
+
+
+def _draft_blocks(card: ReviewCard) -> list[Block]:
+    draft, decision = card.draft, card.decision
+    if draft is None:
+        return []
+    blocks = [section(f"*Draft* (revision {draft.revision})\n{_body(draft.text)}")]
+    final = decision.final_text if decision else None
+    if decision and decision.kind is DecisionKind.EDITED and final is not None:
+        blocks.append(section(f"*Edited reply* (sent instead of the draft)\n{_body(final)}"))
+    sent_text = final if final is not None else draft.text
+    count = len(sent_text.strip())
+    if card.channel is Channel.X or count > card.max_length:
+        warning = " :warning: too long" if count > card.max_length else ""
+        blocks.append(context(f"{count}/{card.max_length} characters{warning}"))
+    return blocks
+
+
+def _body(text: str) -> str:
+    if not text.strip():
+        return "_(empty: nothing to answer from the FAQ — edit, escalate or reject)_"
+    return escape(clip(text, MAX_SECTION_TEXT - 100))
+
+
+def _knowledge_blocks(card: ReviewCard) -> list[Block]:
+    lines = []
+    if card.cited:
+        lines.append("*FAQ:* " + "; ".join(f"{escape(q)} (`{escape(i)}`)" for i, q in card.cited))
+    if card.clauses:
+        lines.append(
+            "*Guidelines:* "
+            + "; ".join(f"{escape(i)} {escape(t)}".strip() for i, t in card.clauses)
+        )
+    return [context("\n".join(lines))] if lines else []
+
+
+def _buttons(card: ReviewCard) -> list[Block]:
+    draft = card.draft
+    if draft is None:
+        return []
+    draft_id = draft.id
+    escalate = button("Escalate", Action.ESCALATE, draft_id)
+    if card.status is CardStatus.AWAITING_REVIEW:
+        review: Sequence[Block] = [
+            button("Edit", Action.EDIT, draft_id),
+            button("Reject", Action.REJECT, draft_id, "danger"),
+            button("Regenerate", Action.REGENERATE, draft_id),
+            escalate,
+        ]
+        if draft.text.strip():  # an empty draft cannot be approved, only edited
+            return [button("Approve", Action.APPROVE, draft_id, "primary"), *review]
+        return list(review)
+    if card.status is CardStatus.DELIVERY_FAILED:
+        return [button("Retry delivery", Action.RETRY, draft_id, "primary"), escalate]
+    if card.status is CardStatus.SENT:
+        return []
+    return [escalate]

@@ -1,0 +1,136 @@
+"""The Slack review board: posts and updates review cards, thread messages and ephemerals.
+
+The client comes with slack_sdk's retry handlers (rate limits, 500/503, connection resets);
+what still fails is translated into our error tree: 429 and 5xx and network trouble are
+`TransientError` (the reconciler publishes the card again later), everything else is a
+`PermanentError`. Error messages name the method and Slack's error code, never a body.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import BotError, PermanentError, RateLimitedError, TransientError
+from bot.ports import CardRef
+from bot.review import ReviewCard
+from bot.slack.blocks import Block, build_review_blocks, fallback_text
+
+log = logging.getLogger(__name__)
+
+# Slack's logical errors (HTTP 200, ok: false) that mean "try again later".
+_TRANSIENT_CODES = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+_DEFAULT_RETRY_AFTER = 1.0
+
+
+def slack_error_code(exc: SlackApiError) -> str:
+    """Slack's error code of a failed call (e.g. "channel_not_found")."""
+    error = exc.response.get("error") if exc.response is not None else None
+    return str(error or "unknown_error")
+
+
+def translate_slack_error(exc: Exception, method: str) -> BotError:
+    """Map a slack_sdk or network failure of `method` to our error tree.
+
+    Args:
+        exc: What the client raised (after its own retry handlers gave up).
+        method: The Web API method, for the message.
+
+    Returns:
+        `RateLimitedError` for 429, `TransientError` for 5xx and network failures,
+        `PermanentError` otherwise.
+    """
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code if exc.response is not None else 0
+        code = slack_error_code(exc)
+        if status == 429:
+            return RateLimitedError(f"Slack {method}: rate limited", _retry_after(exc))
+        if status >= 500 or code in _TRANSIENT_CODES:
+            return TransientError(f"Slack {method}: {code} (HTTP {status})")
+        return PermanentError(f"Slack {method}: {code}")
+    if isinstance(exc, ClientError | TimeoutError | OSError):
+        return TransientError(f"Slack {method}: {type(exc).__name__}")
+    return PermanentError(f"Slack {method}: {type(exc).__name__}")
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = exc.response.headers if exc.response is not None else {}
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(float(raw), 0.0)
+            except (TypeError, ValueError):
+                break
+    return _DEFAULT_RETRY_AFTER
+
+
+class SlackReviewBoard:
+    """Review cards in one Slack channel; implements `bot.ports.ReviewBoard`."""
+
+    def __init__(self, client: AsyncWebClient, channel: str) -> None:
+        """Keep the client and the review channel id (C…)."""
+        self.client = client
+        self.channel = channel
+
+    async def publish(self, card: ReviewCard, existing: CardRef | None) -> CardRef:
+        """Post the card, or update it in place; a card deleted in Slack is posted again.
+
+        Raises:
+            TransientError: Slack is unreachable or rate limits us; publishing is retried.
+            PermanentError: Slack refused the card (e.g. the channel does not exist).
+        """
+        blocks = build_review_blocks(card)
+        text = fallback_text(card)
+        if existing is not None:
+            try:
+                await self.client.chat_update(
+                    channel=existing.channel, ts=existing.ts, text=text, blocks=blocks
+                )
+            except SlackApiError as exc:
+                if slack_error_code(exc) != "message_not_found":
+                    raise translate_slack_error(exc, "chat.update") from exc
+                log.warning("card %s was deleted in Slack; posting it again", card.conversation_id)
+            except (ClientError, TimeoutError, OSError) as exc:
+                raise translate_slack_error(exc, "chat.update") from exc
+            else:
+                return existing
+        return await self._post(text, blocks)
+
+    async def post_in_thread(self, ref: CardRef, text: str) -> None:
+        """Add a message to the card's thread (replaced drafts, escalations)."""
+        try:
+            await self.client.chat_postMessage(channel=ref.channel, thread_ts=ref.ts, text=text)
+        except (SlackApiError, ClientError, TimeoutError, OSError) as exc:
+            raise translate_slack_error(exc, "chat.postMessage") from exc
+
+    async def tell(
+        self,
+        ref: CardRef | None,
+        user_id: str,
+        text: str,
+        blocks: Sequence[Block] | None = None,
+    ) -> None:
+        """Show `user_id` an ephemeral message next to the card (or in the review channel)."""
+        channel = ref.channel if ref is not None else self.channel
+        try:
+            await self.client.chat_postEphemeral(
+                channel=channel, user=user_id, text=text, blocks=blocks
+            )
+        except (SlackApiError, ClientError, TimeoutError, OSError) as exc:
+            raise translate_slack_error(exc, "chat.postEphemeral") from exc
+
+    async def _post(self, text: str, blocks: list[Block]) -> CardRef:
+        try:
+            response = await self.client.chat_postMessage(
+                channel=self.channel, text=text, blocks=blocks
+            )
+        except (SlackApiError, ClientError, TimeoutError, OSError) as exc:
+            raise translate_slack_error(exc, "chat.postMessage") from exc
+        return CardRef(str(response["channel"]), str(response["ts"]))

@@ -1,0 +1,121 @@
+"""Enquiries from Slack itself: the "Draft a reply" message shortcut and app mentions.
+
+Both create an enquiry on the `slack` channel whose reply goes into the message's thread.
+The enquiry's external id is "<channel>:<message ts>", so forwarding the same message twice
+(two people, or the shortcut and a mention) makes one enquiry. Slack retries an event it
+thinks we missed with the same `event_id`; the first delivery claims it, retries do nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from aiohttp import ClientError
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import BotError
+from bot.models import Channel
+from bot.ports import CardRef
+from bot.services import InboundMessage, Receipt, claim_event, take_in
+from bot.slack.blocks import SHORTCUT_DRAFT
+from bot.slack.interaction import Actor, Body, SlackDesk, actor_of, text_at
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+
+
+def register_intake(app: AsyncApp, slack: SlackDesk) -> None:
+    """Attach the message shortcut and the app_mention listener to `app`."""
+
+    async def shortcut(ack: AsyncAck, body: Body) -> None:
+        await ack()
+        actor = actor_of(body)
+        slack.after_ack("shortcut", actor, _forward(slack, actor, body))
+
+    async def mention(body: Body, event: Body) -> None:
+        # Events are acknowledged by Bolt when this returns; the work runs after that.
+        event_id = text_at(body, "event_id")
+        slack.after_ack("app_mention", None, _mentioned(slack, event_id, event))
+
+    app.shortcut(SHORTCUT_DRAFT)(shortcut)
+    app.event("app_mention")(mention)
+
+
+async def author_name(client: AsyncWebClient, user_id: str | None) -> str | None:
+    """The Slack user's real name (or display name), or None when it cannot be read."""
+    if not user_id:
+        return None
+    try:
+        response = await client.users_info(user=user_id)
+    except (SlackApiError, ClientError, TimeoutError) as exc:
+        log.info("users.info for %s failed (%s)", user_id, type(exc).__name__)
+        return None
+    user = response.get("user")
+    for path in (("profile", "real_name"), ("profile", "display_name"), ("real_name",)):
+        name = text_at(user, *path).strip()
+        if name:
+            return name
+    return None
+
+
+async def _forward(slack: SlackDesk, actor: Actor, body: Body) -> None:
+    channel = text_at(body, "channel", "id")
+    ts = text_at(body, "message_ts") or text_at(body, "message", "ts")
+    text = text_at(body, "message", "text").strip()
+    here = CardRef(channel, ts) if channel and ts else None
+    if not text or not channel or not ts:
+        await _courtesy(slack, here, actor.user_id, "This message has no text to reply to.")
+        return
+    author = text_at(body, "message", "user") or None
+    receipt = await _take_in(slack, channel, ts, text, author, ts)
+    review = f"<#{slack.board.channel}>"
+    note = (
+        f"ReplyDesk is drafting a reply; reviewers will find it in {review}."
+        if receipt.is_new
+        else f"This message was forwarded before; its card is in {review}."
+    )
+    await _courtesy(slack, here, actor.user_id, note)
+
+
+async def _mentioned(slack: SlackDesk, event_id: str, event: Body) -> None:
+    if not event_id or not await claim_event(slack.desk, "slack", event_id):
+        log.info("slack event %s seen before; ignored", event_id or "-")
+        return
+    channel = text_at(event, "channel")
+    ts = text_at(event, "ts")
+    if not channel or not ts or channel == slack.board.channel:
+        return  # mentions in the review channel are reviewers talking, not customers
+    text = _MENTION.sub("", text_at(event, "text")).strip()
+    if not text:
+        return
+    thread_ts = text_at(event, "thread_ts") or ts
+    await _take_in(slack, channel, ts, text, text_at(event, "user") or None, thread_ts)
+
+
+async def _take_in(
+    slack: SlackDesk, channel: str, ts: str, text: str, user: str | None, thread_ts: str
+) -> Receipt:
+    """Create the enquiry (once per message) and draft it."""
+    inbound = InboundMessage(
+        channel=Channel.SLACK,
+        external_id=f"{channel}:{ts}",
+        text=text,
+        author_id=user,
+        author_name=await author_name(slack.board.client, user),
+        reply_target={"channel": channel, "thread_ts": thread_ts},
+    )
+    receipt = await take_in(slack.desk, inbound)
+    log.info("slack message %s:%s -> enquiry %s", channel, ts, receipt.enquiry.id)
+    return receipt
+
+
+async def _courtesy(slack: SlackDesk, ref: CardRef | None, user_id: str, text: str) -> None:
+    """Tell the forwarding person what happened; the bot may not be in their channel."""
+    try:
+        await slack.board.tell(ref, user_id, text)
+    except BotError as exc:
+        log.info("could not tell user %s in %s (%s)", user_id, ref.channel if ref else "-", exc)
