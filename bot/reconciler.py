@@ -7,6 +7,7 @@ It is what turns "Slack was down" or "the model was down" into "it arrived later
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 
 from bot.services import Desk, draft_conversation, publish_card
@@ -15,15 +16,25 @@ from bot.storage import DraftingState
 log = logging.getLogger(__name__)
 
 
-async def reconcile_once(desk: Desk) -> int:
-    """Draft every due conversation and publish every card that is behind; return the count."""
+# A conversation pending for less than this is being drafted by the request that received
+# it; the reconciler only takes over drafts that stalled (a crash, an outage).
+PENDING_GRACE = dt.timedelta(seconds=30)
+
+
+async def reconcile_once(desk: Desk, pending_grace: dt.timedelta = PENDING_GRACE) -> int:
+    """Draft every stalled or delayed conversation, publish every card that is behind.
+
+    Returns:
+        How many conversations and cards were handled.
+    """
     async with desk.db.unit_of_work() as uow:
+        stalled = desk.clock() - pending_grace
         due = [
-            *await uow.card_states.with_drafting(DraftingState.PENDING),
+            *await uow.card_states.with_drafting(DraftingState.PENDING, unchanged_since=stalled),
             *await uow.card_states.with_drafting(DraftingState.DELAYED),
         ]
     for state in due:
-        await draft_conversation(desk, state.conversation_id)
+        await draft_conversation(desk, state.conversation_id, only_if_due=True)
     async with desk.db.unit_of_work() as uow:
         behind = await uow.card_states.to_publish()
     for state in behind:

@@ -50,10 +50,15 @@ class Desk:
     clock: Callable[[], dt.datetime] = utc_now
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     _card_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _draft_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     def card_lock(self, conversation_id: str) -> asyncio.Lock:
         """Serialise publishing of one card so it is never posted twice."""
         return self._card_locks.setdefault(conversation_id, asyncio.Lock())
+
+    def draft_lock(self, conversation_id: str) -> asyncio.Lock:
+        """Serialise drafting of one conversation so two runs never race to replace each other."""
+        return self._draft_locks.setdefault(conversation_id, asyncio.Lock())
 
 
 @dataclass(frozen=True)
@@ -145,13 +150,31 @@ async def _open_conversation_for(
 
 
 async def draft_conversation(
-    desk: Desk, conversation_id: str, hint: str | None = None
+    desk: Desk, conversation_id: str, hint: str | None = None, only_if_due: bool = False
 ) -> Draft | None:
     """Draft (or redraft) the reply to every message of an undecided conversation.
 
-    Returns the new draft, or None when the conversation was decided meanwhile or the
-    drafter is unreachable (then the card says "drafting delayed" and it is retried).
+    Args:
+        desk: the ports.
+        conversation_id: the conversation to draft.
+        hint: a reviewer's hint for a regenerated draft.
+        only_if_due: draft only if drafting is still pending or delayed once it is this
+            run's turn (the reconciler's catch-up must not redo a draft just made).
+
+    Returns:
+        The new draft, or None when the conversation was decided meanwhile, nothing was
+        due, or the drafter is unreachable (the card then says "drafting delayed").
     """
+    async with desk.draft_lock(conversation_id):
+        if only_if_due:
+            async with desk.db.unit_of_work() as uow:
+                state = await uow.card_states.get(conversation_id)
+            if state is None or state.drafting is DraftingState.DONE:
+                return None
+        return await _draft_conversation(desk, conversation_id, hint)
+
+
+async def _draft_conversation(desk: Desk, conversation_id: str, hint: str | None) -> Draft | None:
     async with desk.db.unit_of_work() as uow:
         enquiries = await uow.enquiries.in_conversation(conversation_id)
         previous = await current_draft(uow, conversation_id)

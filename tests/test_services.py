@@ -38,10 +38,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 class Clock:
-    """A clock the test moves by hand."""
+    """Real time plus an offset the test moves forward (rows are stamped in real time too)."""
 
     def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+        self.offset = dt.timedelta()
+
+    @property
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+    @now.setter
+    def now(self, value: dt.datetime) -> None:
+        self.offset += value - self.now
 
     def __call__(self) -> dt.datetime:
         return self.now
@@ -404,8 +412,33 @@ class TestFollowUps:
         result = await approve_draft(desk, old_id, "U1")
 
         assert result.outcome is Outcome.OUTDATED
-        await reconcile_once(desk)
+        await reconcile_once(desk, pending_grace=dt.timedelta(0))
         assert set(board(desk).latest().draft.citations or ()) == {
             "returns-window-de",
             "packstation-de",
         }  # type: ignore[union-attr]
+
+
+class TestReconciler:
+    async def test_a_draft_in_progress_is_not_redone_by_the_reconciler(self, desk: Desk) -> None:
+        receipt = await receive_enquiry(
+            desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?")
+        )
+
+        await reconcile_once(desk)  # just received: the receiving request drafts it
+
+        async with desk.db.unit_of_work() as uow:
+            assert await uow.drafts.history(receipt.enquiry.id) == []
+
+    async def test_a_stalled_draft_is_finished_by_the_reconciler_once(self, desk: Desk) -> None:
+        receipt = await receive_enquiry(
+            desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?")
+        )
+        clock = desk.clock
+        assert isinstance(clock, Clock)
+        clock.now += dt.timedelta(minutes=1)
+
+        await asyncio.gather(reconcile_once(desk), reconcile_once(desk))
+
+        async with desk.db.unit_of_work() as uow:
+            assert len(await uow.drafts.history(receipt.enquiry.id)) == 1

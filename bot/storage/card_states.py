@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -86,14 +87,25 @@ class CardStateRepository:
         """The card in Slack shows the current state."""
         await self._update(conversation_id, needs_publish=False)
 
-    async def with_drafting(self, drafting: DraftingState, limit: int = 50) -> list[CardState]:
-        """Conversations whose drafting is in `drafting`, oldest first."""
+    async def with_drafting(
+        self, drafting: DraftingState, limit: int = 50, unchanged_since: dt.datetime | None = None
+    ) -> list[CardState]:
+        """Conversations whose drafting is in `drafting`, oldest first.
+
+        Args:
+            drafting: the state to look for.
+            limit: at most this many.
+            unchanged_since: only states not touched after this moment (work in progress
+                elsewhere is left alone).
+        """
         query = (
             sa.select(card_states)
             .where(card_states.c.drafting == drafting.value)
             .order_by(card_states.c.updated_at)
             .limit(limit)
         )
+        if unchanged_since is not None:
+            query = query.where(card_states.c.updated_at < unchanged_since)
         return [_from_row(row) for row in (await self._conn.execute(query)).all()]
 
     async def to_publish(self, limit: int = 50) -> list[CardState]:
