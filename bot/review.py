@@ -86,11 +86,7 @@ class KnowledgeCatalog:
 
 async def current_draft(uow: UnitOfWork, conversation_id: str) -> Draft | None:
     """The newest draft of a conversation that nothing has replaced."""
-    for enquiry in reversed(await uow.enquiries.in_conversation(conversation_id)):
-        for draft in reversed(await uow.drafts.history(enquiry.id)):
-            if not await uow.drafts.is_superseded(draft.id):
-                return draft
-    return None
+    return await uow.drafts.current_in_conversation(conversation_id)
 
 
 async def load_card(uow: UnitOfWork, conversation_id: str, catalog: KnowledgeCatalog) -> ReviewCard:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.errors import DuplicateError
 from bot.models import Decision, DecisionKind, Draft, DraftAction, Language
 from bot.storage._dialect import upsert_insert
-from bot.storage.tables import decisions, drafts
+from bot.storage.tables import decisions, drafts, enquiries
 
 
 def _draft_row(draft: Draft) -> dict[str, object]:
@@ -110,6 +110,18 @@ class DraftRepository:
             sa.select(drafts).where(drafts.c.enquiry_id == enquiry_id).order_by(drafts.c.revision)
         )
         return [_draft_from(row) for row in await self._conn.execute(query)]
+
+    async def current_in_conversation(self, conversation_id: str) -> Draft | None:
+        """Return the conversation's newest draft that nothing replaced, in one query."""
+        query = (
+            sa.select(drafts)
+            .join(enquiries, enquiries.c.id == drafts.c.enquiry_id)
+            .where(enquiries.c.conversation_id == conversation_id, drafts.c.superseded.is_(False))
+            .order_by(drafts.c.created_at.desc(), drafts.c.revision.desc())
+            .limit(1)
+        )
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else _draft_from(row)
 
     async def mark_superseded(self, draft_id: str) -> None:
         """Flag a draft as replaced by a newer revision, so its old card cannot be approved."""
