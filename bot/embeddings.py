@@ -60,6 +60,9 @@ class UseEmbedder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # Spinning worker threads would keep cores busy between queries and slow down
+        # everything else the service does (numpy, SQLite) on a small machine.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             str(model), sess_options=options, providers=["CPUExecutionProvider"]
         )
