@@ -1,0 +1,42 @@
+"""Use cases of the review loop: receive, draft, decide, publish. Async functions on ports.
+
+- `desk`: the `Desk` of ports the use cases run on, inbound messages, action outcomes.
+- `intake`: store each message once, draft the whole conversation.
+- `decisions`: approve, edit, reject, regenerate, escalate, retry a delivery.
+- `cards`: publish review cards; the board follows the database.
+
+Network calls never happen inside a database transaction.
+"""
+
+from bot.services.cards import card_of_draft, card_of_enquiry, card_ref, publish_card
+from bot.services.decisions import (
+    approve_draft,
+    escalate_conversation,
+    regenerate_draft,
+    reject_draft,
+    retry_delivery,
+)
+from bot.services.desk import LLM_UNAVAILABLE, ActionResult, Desk, InboundMessage, Outcome, Receipt
+from bot.services.intake import claim_event, draft_conversation, receive_enquiry, take_in
+
+__all__ = [
+    "LLM_UNAVAILABLE",
+    "ActionResult",
+    "Desk",
+    "InboundMessage",
+    "Outcome",
+    "Receipt",
+    "approve_draft",
+    "card_of_draft",
+    "card_of_enquiry",
+    "card_ref",
+    "claim_event",
+    "draft_conversation",
+    "escalate_conversation",
+    "publish_card",
+    "receive_enquiry",
+    "regenerate_draft",
+    "reject_draft",
+    "retry_delivery",
+    "take_in",
+]

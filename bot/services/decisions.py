@@ -1,0 +1,187 @@
+"""Reviewers' decisions: approve, edit, reject, regenerate, escalate, retry a delivery.
+
+Nothing is sent without a recorded approval: an approval writes the decision and the outbox
+row in one transaction, keyed by draft, so double clicks, two reviewers and Slack retries
+all end in one decision and one delivery.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from bot.errors import NotFoundError
+from bot.models import (
+    Decision,
+    DecisionKind,
+    Delivery,
+    Draft,
+    Enquiry,
+)
+from bot.services.cards import card_ref, publish_card
+from bot.services.desk import ActionResult, Desk, Outcome, conversation_of, load_enquiry
+from bot.services.intake import draft_conversation
+from bot.storage import UnitOfWork
+
+
+async def approve_draft(
+    desk: Desk,
+    draft_id: str,
+    reviewer: str,
+    final_text: str | None = None,
+    send_anyway: bool = False,
+) -> ActionResult:
+    """Approve a draft (optionally with an edited text) and queue its delivery, once.
+
+    The decision and the outbox row are written in one transaction; a second approval of
+    the same draft, from a double click, a retry or another reviewer, finds the first.
+    """
+    async with desk.db.unit_of_work() as uow:
+        draft, enquiry, blocked = await _decidable(uow, draft_id)
+        if blocked is not None:
+            return blocked
+        text = (final_text if final_text is not None else draft.text).strip()
+        limit = desk.catalog.max_length(enquiry.channel)
+        if not text or len(text) > limit:
+            problem = (
+                "the reply is empty"
+                if not text
+                else f"the reply has {len(text)} characters; {enquiry.channel.value} allows {limit}"
+            )
+            return ActionResult(
+                Outcome.INVALID, problems=(problem,), conversation_id=enquiry.conversation_id
+            )
+        stale = desk.catalog.stale_citations(draft, desk.clock().date())
+        if stale and not send_anyway:
+            return ActionResult(
+                Outcome.STALE, problems=tuple(stale), conversation_id=enquiry.conversation_id
+            )
+        kind = (
+            DecisionKind.EDITED
+            if final_text is not None and text != draft.text.strip()
+            else DecisionKind.APPROVED
+        )
+        decision, is_new = await uow.decisions.record(
+            Decision(
+                uuid.uuid4().hex, draft.id, kind, reviewer, final_text=text, decided_at=desk.clock()
+            )
+        )
+        if not is_new:
+            return ActionResult(
+                Outcome.ALREADY_DECIDED, decision, conversation_id=enquiry.conversation_id
+            )
+        await uow.deliveries.enqueue(
+            Delivery(
+                id=uuid.uuid4().hex,
+                draft_id=draft.id,
+                channel=enquiry.channel,
+                text=text,
+                reply_target=enquiry.reply_target,
+            )
+        )
+        await uow.card_states.mark_for_publish(conversation_of(enquiry))
+        await uow.commit()
+    desk.outbox_wakeup.set()
+    await publish_card(desk, conversation_of(enquiry))
+    return ActionResult(Outcome.DONE, decision, conversation_id=enquiry.conversation_id)
+
+
+async def reject_draft(desk: Desk, draft_id: str, reviewer: str, reason: str) -> ActionResult:
+    """Reject a draft with a reason; nothing is sent and the card says why."""
+    async with desk.db.unit_of_work() as uow:
+        draft, enquiry, blocked = await _decidable(uow, draft_id)
+        if blocked is not None:
+            return blocked
+        decision, is_new = await uow.decisions.record(
+            Decision(
+                uuid.uuid4().hex,
+                draft.id,
+                DecisionKind.REJECTED,
+                reviewer,
+                reason=reason,
+                decided_at=desk.clock(),
+            )
+        )
+        if not is_new:
+            return ActionResult(
+                Outcome.ALREADY_DECIDED, decision, conversation_id=enquiry.conversation_id
+            )
+        await uow.card_states.mark_for_publish(conversation_of(enquiry))
+        await uow.commit()
+    await publish_card(desk, conversation_of(enquiry))
+    return ActionResult(Outcome.DONE, decision, conversation_id=enquiry.conversation_id)
+
+
+async def regenerate_draft(desk: Desk, draft_id: str, hint: str | None) -> ActionResult:
+    """Replace an undecided draft with a new one, optionally following a reviewer's hint."""
+    async with desk.db.unit_of_work() as uow:
+        _, enquiry, blocked = await _decidable(uow, draft_id)
+        if blocked is not None:
+            return blocked
+    await draft_conversation(desk, conversation_of(enquiry), hint=hint)
+    return ActionResult(Outcome.DONE, conversation_id=enquiry.conversation_id)
+
+
+async def escalate_conversation(
+    desk: Desk, draft_id: str, reviewer: str, assignee: str
+) -> ActionResult:
+    """Hand a conversation to a person or group: the card shows the owner, the thread tells them."""
+    async with desk.db.unit_of_work() as uow:
+        draft = await uow.drafts.get(draft_id)
+        if draft is None:
+            raise NotFoundError(f"draft {draft_id} not found")
+        enquiry = await load_enquiry(uow, draft.enquiry_id)
+        await uow.card_states.set_owner(conversation_of(enquiry), assignee)
+        await uow.commit()
+    conversation_id = conversation_of(enquiry)
+    await publish_card(desk, conversation_id)
+    ref = await card_ref(desk, conversation_id)
+    if ref is not None:
+        await desk.board.post_in_thread(ref, f"Escalated to {assignee} by <@{reviewer}>.")
+    return ActionResult(Outcome.DONE, conversation_id=conversation_id)
+
+
+async def retry_delivery(desk: Desk, draft_id: str) -> ActionResult:
+    """A person's retry of a failed delivery: back into the outbox, once."""
+    async with desk.db.unit_of_work() as uow:
+        delivery = await uow.deliveries.for_draft(draft_id)
+        draft = await uow.drafts.get(draft_id)
+        if delivery is None or draft is None:
+            raise NotFoundError(f"no delivery for draft {draft_id}")
+        enquiry = await load_enquiry(uow, draft.enquiry_id)
+        await uow.deliveries.requeue_failed(delivery.id, now=desk.clock())
+        await uow.card_states.mark_for_publish(conversation_of(enquiry))
+        await uow.commit()
+    desk.outbox_wakeup.set()
+    await publish_card(desk, conversation_of(enquiry))
+    return ActionResult(Outcome.DONE, conversation_id=enquiry.conversation_id)
+
+
+async def _decidable(uow: UnitOfWork, draft_id: str) -> tuple[Draft, Enquiry, ActionResult | None]:
+    draft = await uow.drafts.get(draft_id)
+    if draft is None:
+        raise NotFoundError(f"draft {draft_id} not found")
+    enquiry = await load_enquiry(uow, draft.enquiry_id)
+    decision = await uow.decisions.for_draft(draft.id)
+    if decision is not None:
+        return (
+            draft,
+            enquiry,
+            ActionResult(
+                Outcome.ALREADY_DECIDED, decision, conversation_id=enquiry.conversation_id
+            ),
+        )
+    if await uow.drafts.is_superseded(draft.id) or await _newer_message_than(uow, enquiry):
+        # Never send a reply that does not answer what the customer wrote last.
+        return (
+            draft,
+            enquiry,
+            ActionResult(Outcome.OUTDATED, conversation_id=enquiry.conversation_id),
+        )
+    return draft, enquiry, None
+
+
+async def _newer_message_than(uow: UnitOfWork, enquiry: Enquiry) -> bool:
+    if enquiry.conversation_id is None:
+        return False
+    later = await uow.enquiries.in_conversation(enquiry.conversation_id)
+    return any(e.received_at > enquiry.received_at for e in later)

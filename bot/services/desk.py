@@ -1,0 +1,105 @@
+"""What the use cases share: the `Desk` of ports, inbound messages, and action outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.drafting import DraftingContext
+from bot.errors import NotFoundError
+from bot.models import (
+    Channel,
+    Decision,
+    Enquiry,
+    EnquiryKind,
+    utc_now,
+)
+from bot.ports import ReviewBoard
+from bot.review import KnowledgeCatalog
+from bot.storage import Database, UnitOfWork
+
+# Flag of a draft the offline drafter wrote because the language model was unreachable.
+LLM_UNAVAILABLE = "llm_unavailable"
+
+
+@dataclass
+class Desk:
+    """The ports and settings the use cases run on; built once at start-up."""
+
+    db: Database
+    drafting: DraftingContext
+    catalog: KnowledgeCatalog
+    board: ReviewBoard
+    clock: Callable[[], dt.datetime] = utc_now
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    _card_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _draft_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def card_lock(self, conversation_id: str) -> asyncio.Lock:
+        """Serialise publishing of one card so it is never posted twice."""
+        return self._card_locks.setdefault(conversation_id, asyncio.Lock())
+
+    def draft_lock(self, conversation_id: str) -> asyncio.Lock:
+        """Serialise drafting of one conversation so two runs never race to replace each other."""
+        return self._draft_locks.setdefault(conversation_id, asyncio.Lock())
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A customer's message as a channel adapter hands it over."""
+
+    channel: Channel
+    external_id: str
+    text: str
+    author_id: str | None = None
+    author_name: str | None = None
+    language_hint: str | None = None
+    kind: EnquiryKind = EnquiryKind.TEXT
+    reply_target: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What happened to an inbound message."""
+
+    enquiry: Enquiry
+    is_new: bool
+    conversation_id: str
+
+
+class Outcome(StrEnum):
+    """How a reviewer's action ended; the board tells the reviewer the non-DONE ones."""
+
+    DONE = "done"
+    ALREADY_DECIDED = "already_decided"
+    OUTDATED = "outdated"  # a newer draft replaced this one
+    STALE = "stale"  # cited knowledge changed: confirm with "send anyway" or regenerate
+    INVALID = "invalid"  # e.g. empty or over-length edited text
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The outcome of a reviewer's action, with what the board should say."""
+
+    outcome: Outcome
+    decision: Decision | None = None
+    problems: tuple[str, ...] = ()
+    conversation_id: str | None = None
+
+
+async def load_enquiry(uow: UnitOfWork, enquiry_id: str) -> Enquiry:
+    """Return the enquiry or raise NotFoundError."""
+    enquiry = await uow.enquiries.get(enquiry_id)
+    if enquiry is None:
+        raise NotFoundError(f"enquiry {enquiry_id} not found")
+    return enquiry
+
+
+def conversation_of(enquiry: Enquiry) -> str:
+    """Return the enquiry's conversation id; every stored enquiry has one."""
+    if enquiry.conversation_id is None:
+        raise NotFoundError(f"enquiry {enquiry.id} has no conversation")
+    return enquiry.conversation_id

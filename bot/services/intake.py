@@ -1,0 +1,206 @@
+"""Receiving messages and drafting conversations: store once, draft the whole conversation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from bot.drafting import DraftReply, draft_reply
+from bot.errors import TransientError
+from bot.models import (
+    Channel,
+    Draft,
+    DraftAction,
+    Enquiry,
+    EnquiryKind,
+    Language,
+)
+from bot.review import KnowledgeCatalog, current_draft
+from bot.services.cards import post_history, publish_card
+from bot.services.desk import LLM_UNAVAILABLE, Desk, InboundMessage, Receipt
+from bot.storage import DraftingState, UnitOfWork
+
+# How far back a customer's open (undecided) conversation is looked for.
+_CONVERSATION_MAX_AGE = dt.timedelta(days=7)
+
+
+async def receive_enquiry(desk: Desk, inbound: InboundMessage) -> Receipt:
+    """Store an inbound message once and attach it to the customer's open conversation.
+
+    A repeated delivery (same channel and external id) stores nothing and returns the first
+    copy with `is_new=False`.
+    """
+    now = desk.clock()
+    author_key = inbound.author_id or f"anonymous:{inbound.external_id}"
+    async with desk.db.unit_of_work() as uow:
+        conversation_id = await _open_conversation_for(uow, inbound.channel, author_key, now)
+        enquiry, is_new = await uow.enquiries.add(
+            Enquiry(
+                id=uuid.uuid4().hex,
+                channel=inbound.channel,
+                external_id=inbound.external_id,
+                text=inbound.text,
+                author_id=author_key,
+                author_name=inbound.author_name,
+                language_hint=inbound.language_hint,
+                kind=inbound.kind,
+                conversation_id=conversation_id,
+                reply_target=dict(inbound.reply_target),
+                received_at=now,
+            )
+        )
+        if not is_new:
+            # Roll back: a conversation opened for a duplicate must not linger.
+            return Receipt(enquiry, False, enquiry.conversation_id or conversation_id)
+        await uow.card_states.ensure(conversation_id, enquiry.id)
+        await uow.card_states.set_drafting(conversation_id, DraftingState.PENDING)
+        await uow.commit()
+    return Receipt(enquiry, True, conversation_id)
+
+
+async def _open_conversation_for(
+    uow: UnitOfWork, channel: Channel, author_key: str, now: dt.datetime
+) -> str:
+    latest = await uow.conversations.find_open(channel, author_key, now - _CONVERSATION_MAX_AGE)
+    if latest is not None and await uow.enquiries.in_conversation(latest):
+        draft = await current_draft(uow, latest)
+        if draft is None or await uow.decisions.for_draft(draft.id) is None:
+            return latest  # still undecided: a follow-up joins it and the draft is redone
+    return await uow.conversations.open(channel, author_key, at=now)
+
+
+async def take_in(desk: Desk, inbound: InboundMessage) -> Receipt:
+    """Receive a message and, if it is new, draft its conversation and publish the card.
+
+    Channel adapters call this (after acknowledging the platform where it wants a quick
+    answer). If drafting or publishing fails on an outage, the reconciler finishes the job.
+    """
+    receipt = await receive_enquiry(desk, inbound)
+    if receipt.is_new:
+        await draft_conversation(desk, receipt.conversation_id)
+    return receipt
+
+
+async def draft_conversation(
+    desk: Desk, conversation_id: str, hint: str | None = None, only_if_due: bool = False
+) -> Draft | None:
+    """Draft (or redraft) the reply to every message of an undecided conversation.
+
+    Args:
+        desk: the ports.
+        conversation_id: the conversation to draft.
+        hint: a reviewer's hint for a regenerated draft.
+        only_if_due: draft only if drafting is still pending or delayed once it is this
+            run's turn (the reconciler's catch-up must not redo a draft just made).
+
+    Returns:
+        The new draft, or None when the conversation was decided meanwhile, nothing was
+        due, or the drafter is unreachable (the card then says "drafting delayed").
+    """
+    async with desk.draft_lock(conversation_id):
+        if only_if_due:
+            async with desk.db.unit_of_work() as uow:
+                state = await uow.card_states.get(conversation_id)
+            if state is None or state.drafting is DraftingState.DONE:
+                return None
+        return await _draft_conversation(desk, conversation_id, hint)
+
+
+async def _draft_conversation(desk: Desk, conversation_id: str, hint: str | None) -> Draft | None:
+    async with desk.db.unit_of_work() as uow:
+        enquiries = await uow.enquiries.in_conversation(conversation_id)
+        previous = await current_draft(uow, conversation_id)
+        if not enquiries or (previous and await uow.decisions.for_draft(previous.id)):
+            return None
+    latest = enquiries[-1]
+    try:
+        reply = await _draft(desk, enquiries, hint, previous.text if previous else None)
+    except TransientError:
+        async with desk.db.unit_of_work() as uow:
+            await uow.card_states.set_drafting(conversation_id, DraftingState.DELAYED)
+            await uow.commit()
+        await publish_card(desk, conversation_id)
+        return None
+    async with desk.db.unit_of_work() as uow:
+        now_known = {e.id for e in await uow.enquiries.in_conversation(conversation_id)}
+        if now_known - {e.id for e in enquiries}:
+            # A message arrived while we drafted; the run it triggered sees every message,
+            # so this narrower draft must not replace that one.
+            return None
+        current = await current_draft(uow, conversation_id)
+        if current and await uow.decisions.for_draft(current.id):
+            return None  # a reviewer decided while we drafted; their decision stands
+        revision = len(await uow.drafts.history(latest.id)) + 1
+        draft = _to_draft(reply, latest.id, revision, desk.catalog)
+        if current is not None:
+            await uow.drafts.mark_superseded(current.id)
+        await uow.drafts.add(draft)
+        # An offline stand-in written while the model was down is replaced once it is back.
+        waiting = LLM_UNAVAILABLE in reply.flags
+        await uow.card_states.set_drafting(
+            conversation_id, DraftingState.DELAYED if waiting else DraftingState.DONE
+        )
+        await uow.commit()
+    await publish_card(desk, conversation_id)
+    if current is not None:
+        await post_history(desk, conversation_id, current)
+    return draft
+
+
+async def _draft(
+    desk: Desk, enquiries: list[Enquiry], hint: str | None, previous: str | None
+) -> DraftReply:
+    texts = [e.text for e in enquiries if e.kind is EnquiryKind.TEXT and e.text.strip()]
+    first = enquiries[0]
+    if not texts:
+        # Stickers, photos, voice: nothing to answer from the FAQ; a person decides.
+        code = (first.language_hint or "")[:2].lower()
+        language = Language(code) if code in {"de", "en"} else Language.DE
+        return DraftReply("", language, DraftAction.ESCALATE, 0.0, flags=("non_text_message",))
+    return await draft_reply(
+        desk.drafting,
+        "\n".join(texts),
+        first.channel,
+        first.author_name,
+        first.language_hint,
+        hint,
+        messages=texts,
+        previous_draft=previous if hint else None,
+    )
+
+
+def _to_draft(
+    reply: DraftReply, enquiry_id: str, revision: int, catalog: KnowledgeCatalog
+) -> Draft:
+    return Draft(
+        id=uuid.uuid4().hex,
+        enquiry_id=enquiry_id,
+        text=reply.text,
+        language=reply.language,
+        action=reply.action,
+        confidence=reply.confidence,
+        citations=reply.citations,
+        guideline_clauses=reply.guideline_clauses,
+        flags=reply.flags,
+        drafter=reply.drafter,
+        revision=revision,
+        cited_hashes={
+            c: catalog.entries[c].content_hash for c in reply.citations if c in catalog.entries
+        },
+        prompt_tokens=reply.prompt_tokens,
+        completion_tokens=reply.completion_tokens,
+    )
+
+
+async def claim_event(desk: Desk, source: str, event_id: str) -> bool:
+    """Record a platform event id; True only the first time, so a retried event runs once.
+
+    Args:
+        desk: The desk whose database remembers the event.
+        source: Who sent it, e.g. "slack".
+        event_id: The platform's id of the event (Slack's `event_id`).
+    """
+    async with desk.db.unit_of_work() as uow:
+        first = await uow.events.first_time(source, event_id)
+        await uow.commit()
+    return first
