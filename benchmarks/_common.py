@@ -8,7 +8,6 @@ this file's folder, or the folder named by REPLYDESK_DATASETS.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import random
 import shutil
@@ -148,10 +147,6 @@ def subsample(items: Sequence[object], n: int | None, seed: int = SEED) -> list:
         return list(items)
     chosen = sorted(random.Random(seed).sample(range(len(items)), n))
     return [items[i] for i in chosen]
-
-
-def stable_id(*parts: str) -> str:
-    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:12]
 
 
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

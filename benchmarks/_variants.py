@@ -99,29 +99,35 @@ VARIANTS: dict[str, Callable[[Signals], np.ndarray]] = {
     "dense only (bot formula)": dense_bot,
     "dense: question only": _q,
     "dense: max(q, answer)": lambda s: np.maximum(s.question, s.answer),
-    "dense: max(q, best sentence)": lambda s: np.maximum(s.question, np.where(
-        np.isfinite(s.sentence), s.sentence, s.answer)),
+    "dense: max(q, best sentence)": lambda s: np.maximum(
+        s.question, np.where(np.isfinite(s.sentence), s.sentence, s.answer)
+    ),
     "dense: max(q, .8·answer-score)": lambda s: np.maximum(_q(s), 0.8 * _answer(s)),
     "dense: .7·q + .3·answer-score": lambda s: 0.7 * _q(s) + 0.3 * _answer(s),
     "hybrid w=.10": lambda s: dense_bot(s) + 0.10 * s.same * maxnorm(s),
     "hybrid w=.50": lambda s: dense_bot(s) + 0.50 * s.same * maxnorm(s),
-    "hybrid maxnorm over same-language only": lambda s: dense_bot(s)
-    + 0.25 * s.same * maxnorm_same(s),
+    "hybrid maxnorm over same-language only": lambda s: (
+        dense_bot(s) + 0.25 * s.same * maxnorm_same(s)
+    ),
     "hybrid .25·same·coverage": lambda s: dense_bot(s) + 0.25 * s.same * s.coverage,
-    "hybrid .25·same·maxnorm·coverage": lambda s: dense_bot(s)
-    + 0.25 * s.same * maxnorm(s) * s.coverage,
+    "hybrid .25·same·maxnorm·coverage": lambda s: (
+        dense_bot(s) + 0.25 * s.same * maxnorm(s) * s.coverage
+    ),
     "hybrid .25·maxnorm (all languages)": lambda s: dense_bot(s) + 0.25 * maxnorm(s),
-    "hybrid .25·same·maxnorm, gated dense ≥ top-.10": lambda s: dense_bot(s)
-    + 0.25 * s.same * maxnorm(s) * _near_top(dense_bot(s), 0.10),
+    "hybrid .25·same·maxnorm, gated dense ≥ top-.10": lambda s: (
+        dense_bot(s) + 0.25 * s.same * maxnorm(s) * _near_top(dense_bot(s), 0.10)
+    ),
     "rrf(dense, bm25)": lambda s: rrf(dense_bot(s), s.bm25),
     "dense: .6·q + .4·answer-score": lambda s: 0.6 * _q(s) + 0.4 * _answer(s),
     "dense: .8·q + .2·answer-score": lambda s: 0.8 * _q(s) + 0.2 * _answer(s),
     "A: .7q+.3a + .25·same·maxnorm": lambda s: _mix(s) + 0.25 * s.same * maxnorm(s),
     "B: .7q+.3a + .10·same·maxnorm": lambda s: _mix(s) + 0.10 * s.same * maxnorm(s),
-    "C: .7q+.3a + .25·same·maxnorm·coverage": lambda s: _mix(s)
-    + 0.25 * s.same * maxnorm(s) * s.coverage,
-    "D: .7q+.3a + .40·same·maxnorm·coverage": lambda s: _mix(s)
-    + 0.40 * s.same * maxnorm(s) * s.coverage,
+    "C: .7q+.3a + .25·same·maxnorm·coverage": lambda s: (
+        _mix(s) + 0.25 * s.same * maxnorm(s) * s.coverage
+    ),
+    "D: .7q+.3a + .40·same·maxnorm·coverage": lambda s: (
+        _mix(s) + 0.40 * s.same * maxnorm(s) * s.coverage
+    ),
 }
 
 
@@ -134,7 +140,10 @@ def _near_top(dense: np.ndarray, margin: float) -> np.ndarray:
 
 
 def positions(
-    scores: np.ndarray, corpus, queries, first_gold  # type: ignore[no-untyped-def]
+    scores: np.ndarray,
+    corpus,
+    queries,
+    first_gold,  # type: ignore[no-untyped-def]
 ) -> list[int]:
     ids = [entry.id for entry in corpus.entries]
     group = _groups(corpus.entries) if corpus.grouped else {i: i for i in ids}

@@ -103,7 +103,10 @@ async def main(count: int, concurrency: Sequence[int]) -> None:
         )
         console.print("indexing the sample knowledge …")
         opened = await asyncio.to_thread(
-            open_knowledge, settings, SAMPLE_KNOWLEDGE, embedder=build_embedder(settings)
+            open_knowledge,
+            settings,
+            SAMPLE_KNOWLEDGE,
+            embedder=build_embedder(settings.embedding_model),
         )
         drafting = DraftingContext(
             retriever=opened.retriever,

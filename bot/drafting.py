@@ -74,7 +74,7 @@ class DraftingContext:
     retriever: Retriever
     guidelines: Guidelines
     drafter: Drafter
-    answer_threshold: float = 0.5
+    answer_threshold: float = 0.3
     passages_per_draft: int = 5
 
 

@@ -22,14 +22,29 @@ from bot.embeddings import Embedder
 from bot.indexing import plain_text
 from bot.lexical import LexicalIndex, tokenize
 from bot.models import FaqEntry, Language, Passage
-from bot.settings import RetrievalMode
+from bot.settings import EmbeddingModel, RetrievalMode
 from bot.vector_store import VectorStore
 
-# Calibration of the fused score to a probability that the top entry answers the question.
-# Fitted on the sample paraphrases (answerable) against CLINC150 out-of-scope queries, see
-# benchmarks/calibration.py; midpoint is where an answer is as likely as not.
-_CALIBRATION_MIDPOINT = 0.62
-_CALIBRATION_SLOPE = 14.0
+
+@dataclass(frozen=True)
+class ModelTuning:
+    """Per-model constants: each model's similarities live on a scale of their own.
+
+    `midpoint` and `slope` map the evidence to a probability that the entry answers the
+    question; fitted (class-balanced) on the sample paraphrases against CLINC150
+    out-of-scope queries by benchmarks/calibration.py. `lexical_weight` is how much BM25
+    adds: e5's similarities sit in a narrow band (0.75-0.93), where 0.25 would swamp them.
+    """
+
+    lexical_weight: float
+    midpoint: float
+    slope: float
+
+
+TUNING = {
+    EmbeddingModel.E5.value: ModelTuning(lexical_weight=0.05, midpoint=0.99, slope=32.0),
+}
+DEFAULT_TUNING = ModelTuning(lexical_weight=0.25, midpoint=0.62, slope=14.0)  # USE
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,7 @@ class Retriever:
         embedder: Embedder,
         *,
         mode: RetrievalMode = RetrievalMode.HYBRID,
-        lexical_weight: float = 0.25,
+        lexical_weight: float | None = None,
         candidates: int = 64,
     ) -> None:
         self._entries = list(entries)
@@ -60,7 +75,10 @@ class Retriever:
         self._store = store
         self._embedder = embedder
         self._mode = mode
-        self._lexical_weight = lexical_weight
+        self._tuning = TUNING.get(embedder.name, DEFAULT_TUNING)
+        self._lexical_weight = (
+            self._tuning.lexical_weight if lexical_weight is None else lexical_weight
+        )
         self._candidates = candidates
         self._lexical = LexicalIndex(
             [_lexical_text(entry) for entry in self._entries],
@@ -105,8 +123,12 @@ class Retriever:
         elif lexical is None:
             fused = dense
         else:
+            # BM25 normalised by the query's best score gives the best same-language entry
+            # the full bonus however weak its match; scaling by the share of query words it
+            # holds keeps a weak same-language match from burying a strong translation.
             same_language = (self._languages == language.value).astype(np.float32)
-            fused = dense + self._lexical_weight * same_language * lexical
+            coverage = self._coverage(text, language)
+            fused = dense + self._lexical_weight * same_language * lexical * coverage
         zeros = np.zeros(len(self._entries), dtype=np.float32)
         dense_scores = dense if dense is not None else zeros
         lexical_scores = lexical if lexical is not None else zeros
@@ -144,6 +166,14 @@ class Retriever:
         result: np.ndarray = scores / top if top > 0 else scores
         return result
 
+    def _coverage(self, text: str, language: Language) -> np.ndarray:
+        """Share of the query's words each entry contains."""
+        query_tokens = set(tokenize(text, language))
+        if not query_tokens:
+            return np.zeros(len(self._entries), dtype=np.float32)
+        shares = [len(query_tokens & tokens) / len(query_tokens) for tokens in self._tokens]
+        return np.asarray(shares, dtype=np.float32)
+
     def _calibrate(self, scored: ScoredEntry, text: str, language: Language) -> float:
         # Calibrate on query-independent evidence: dense similarity plus the share of query
         # words the entry contains (normalised BM25 is always 1 for the best entry).
@@ -157,7 +187,8 @@ class Retriever:
             evidence = 0.3 + 0.5 * coverage
         else:
             evidence = scored.dense + self._lexical_weight * same_language * coverage
-        return 1.0 / (1.0 + math.exp(-_CALIBRATION_SLOPE * (evidence - _CALIBRATION_MIDPOINT)))
+        tuning = self._tuning
+        return 1.0 / (1.0 + math.exp(-tuning.slope * (evidence - tuning.midpoint)))
 
     def _preferred_version(self, entry: FaqEntry, language: Language) -> FaqEntry:
         if entry.language == language or not entry.translation_of:

@@ -77,8 +77,10 @@ class Settings(BaseSettings):
     retrieval_mode: RetrievalMode = Field(
         RetrievalMode.HYBRID, validation_alias=_env("RETRIEVAL_MODE")
     )
-    lexical_weight: float = Field(0.25, ge=0.0, le=2.0, validation_alias=_env("LEXICAL_WEIGHT"))
-    answer_threshold: float = Field(0.5, ge=0.0, le=1.0, validation_alias=_env("ANSWER_THRESHOLD"))
+    lexical_weight: float | None = Field(
+        None, ge=0.0, le=2.0, validation_alias=_env("LEXICAL_WEIGHT")
+    )
+    answer_threshold: float = Field(0.3, ge=0.0, le=1.0, validation_alias=_env("ANSWER_THRESHOLD"))
 
     llm_provider: LlmProvider = Field(LlmProvider.OFFLINE, validation_alias=_env("LLM_PROVIDER"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
