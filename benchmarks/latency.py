@@ -79,8 +79,8 @@ def load_enquiries() -> list[dict[str, str]]:
 # ---------------------------------------------------------------------------- warm latency
 
 
-class NoSpinUseEmbedder(UseEmbedder):
-    """UseEmbedder with `session.intra_op.allow_spinning = 0` (a proposed change to bot/)."""
+class SpinningUseEmbedder(UseEmbedder):
+    """UseEmbedder with onnxruntime's default: idle worker threads spin (bot/ turns it off)."""
 
     def __init__(self, threads: int = 2) -> None:
         import onnxruntime
@@ -91,7 +91,7 @@ class NoSpinUseEmbedder(UseEmbedder):
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1")
         self._session = onnxruntime.InferenceSession(
             str(_use_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
         )
@@ -243,11 +243,11 @@ def indexing(
     records = [record for entry in entries for record in records_for(entry)]
     texts = [record.text for record in records]
     embed_seconds, index_seconds, add_seconds, quiet_seconds = [], [], [], []
-    quiet = NoSpinUseEmbedder()
+    spinning = SpinningUseEmbedder()
     vectors = None
     for _ in range(repeats):
         started = time.perf_counter()
-        quiet.embed_documents(texts)
+        spinning.embed_documents(texts)
         quiet_seconds.append(time.perf_counter() - started)
         started = time.perf_counter()
         vectors = embedder.embed_documents(texts)
@@ -277,7 +277,7 @@ def indexing(
             ["baseline: embed_documents alone", embed_s, n / embed_s, len(texts) / embed_s],
             ["baseline: Chroma add alone (vectors given)", add_s, n / add_s, len(texts) / add_s],
             [
-                "experiment: embed_documents, spinning off",
+                "experiment: embed_documents, threads spinning",
                 quiet_s,
                 n / quiet_s,
                 len(texts) / quiet_s,
@@ -335,13 +335,13 @@ def _vm(field: str) -> float:
 
 def child(mode: str, data_dir: Path) -> None:
     """Run in a subprocess: `index` builds the index; `serve` loads, opens and drafts;
-    `retrieve-default` / `retrieve-nospin` time warm retrieves (spinning experiment)."""
+    `retrieve-default` / `retrieve-spinning` time warm retrieves (spinning experiment)."""
     marks = {"after imports": _vm("VmRSS")}
     settings = benchmark_settings(data_dir)
     started = time.perf_counter()
     embedder: Embedder = (
-        NoSpinUseEmbedder()
-        if mode == "retrieve-nospin"
+        SpinningUseEmbedder()
+        if mode == "retrieve-spinning"
         else build_embedder(settings.embedding_model)
     )
     marks["after model load"] = _vm("VmRSS")
@@ -438,9 +438,9 @@ def memory(repeats: int) -> dict[str, float]:
 
 
 def spinning_experiment(repeats: int) -> None:
-    """Warm retrieve in fresh processes: the bot's UseEmbedder against one whose idle
-    onnxruntime threads do not spin (alternating, so load changes hit both alike)."""
-    results: dict[str, list[dict[str, float]]] = {"retrieve-default": [], "retrieve-nospin": []}
+    """Warm retrieve in fresh processes: the bot's UseEmbedder against onnxruntime's default
+    of spinning idle threads (alternating, so load changes hit both alike)."""
+    results: dict[str, list[dict[str, float]]] = {"retrieve-default": [], "retrieve-spinning": []}
     with temp_dir() as root:
         run_child("index", root)
         for _ in range(repeats):
@@ -452,9 +452,9 @@ def spinning_experiment(repeats: int) -> None:
         ["embedder", "p50", "p95"],
         [
             [
-                "UseEmbedder as in bot/ (onnxruntime threads spin)"
+                "UseEmbedder as in bot/ (allow_spinning = 0)"
                 if mode == "retrieve-default"
-                else "same, session.intra_op.allow_spinning = 0",
+                else "baseline: onnxruntime default (idle threads spin)",
                 median([r["p50"] for r in runs]),
                 median([r["p95"] for r in runs]),
             ]
@@ -469,9 +469,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--child-index", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-retrieve-default", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--child-retrieve-nospin", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-retrieve-spinning", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    for mode in ("index", "serve", "retrieve-default", "retrieve-nospin"):
+    for mode in ("index", "serve", "retrieve-default", "retrieve-spinning"):
         folder = getattr(args, "child_" + mode.replace("-", "_"))
         if folder:
             child(mode, folder)
