@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -87,7 +88,11 @@ async def build_runtime(
     )
     slack = build_slack(settings)
     desk = Desk(
-        db=db, drafting=drafting, catalog=KnowledgeCatalog(opened.knowledge), board=slack.board
+        db=db,
+        drafting=drafting,
+        catalog=KnowledgeCatalog(opened.knowledge),
+        board=slack.board,
+        conversation_window=dt.timedelta(seconds=settings.conversation_window_seconds),
     )
     channels = build_channels(settings, desk)
     senders = {**channels.senders, **slack.senders}

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     x_bearer_token: SecretStr | None = Field(None, validation_alias=_env("X_BEARER_TOKEN"))
     x_api_url: str = Field("https://api.x.com", validation_alias=_env("X_API_URL"))
 
+    conversation_window_seconds: float = Field(
+        30.0, ge=0, validation_alias=_env("CONVERSATION_WINDOW_SECONDS")
+    )
     delivery_max_attempts: int = Field(
         6, ge=1, le=50, validation_alias=_env("DELIVERY_MAX_ATTEMPTS")
     )

@@ -442,3 +442,40 @@ class TestReconciler:
 
         async with desk.db.unit_of_work() as uow:
             assert len(await uow.drafts.history(receipt.enquiry.id)) == 1
+
+
+class TestConversationWindow:
+    async def _answered(self, desk: Desk) -> tuple[str, RecordingSender]:
+        receipt = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
+        await approve_draft(desk, await current_draft_id(desk, receipt.conversation_id), "U1")
+        sender = RecordingSender(Channel.TELEGRAM)
+        await DeliveryWorker(desk, {Channel.TELEGRAM: sender}).run_until_idle()
+        return receipt.conversation_id, sender
+
+    async def test_a_quick_follow_up_after_a_reply_stays_on_the_card_with_a_draft_of_its_own(
+        self, desk: Desk
+    ) -> None:
+        conversation_id, sender = await self._answered(desk)
+
+        follow_up = await take_in(
+            desk, telegram(2, "Und kann ich an eine Packstation liefern lassen?")
+        )
+        card = board(desk).latest()
+        await approve_draft(desk, await current_draft_id(desk, conversation_id), "U1")
+        await DeliveryWorker(desk, {Channel.TELEGRAM: sender}).run_until_idle()
+
+        assert follow_up.conversation_id == conversation_id
+        assert card.status is CardStatus.AWAITING_REVIEW
+        assert card.draft is not None and card.draft.citations == ("packstation-de",)
+        assert [d.text for d in sender.sent][1].count("Packstation") >= 1
+        assert len(sender.sent) == 2
+
+    async def test_a_message_long_after_a_reply_opens_a_new_conversation(self, desk: Desk) -> None:
+        conversation_id, _ = await self._answered(desk)
+        clock = desk.clock
+        assert isinstance(clock, Clock)
+        clock.now += dt.timedelta(minutes=5)
+
+        later = await take_in(desk, telegram(3, "Kann ich an eine Packstation liefern lassen?"))
+
+        assert later.conversation_id != conversation_id

@@ -34,6 +34,9 @@ class Desk:
     catalog: KnowledgeCatalog
     board: ReviewBoard
     clock: Callable[[], dt.datetime] = utc_now
+    # A follow-up this soon after the previous message joins its conversation and card even
+    # after a reply went out (CONVERSATION_WINDOW_SECONDS).
+    conversation_window: dt.timedelta = dt.timedelta(seconds=30)
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     _card_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     _draft_locks: dict[str, asyncio.Lock] = field(default_factory=dict)

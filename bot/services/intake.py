@@ -33,7 +33,9 @@ async def receive_enquiry(desk: Desk, inbound: InboundMessage) -> Receipt:
     now = desk.clock()
     author_key = inbound.author_id or f"anonymous:{inbound.external_id}"
     async with desk.db.unit_of_work() as uow:
-        conversation_id = await _open_conversation_for(uow, inbound.channel, author_key, now)
+        conversation_id = await _open_conversation_for(
+            uow, inbound.channel, author_key, now, desk.conversation_window
+        )
         enquiry, is_new = await uow.enquiries.add(
             Enquiry(
                 id=uuid.uuid4().hex,
@@ -59,14 +61,41 @@ async def receive_enquiry(desk: Desk, inbound: InboundMessage) -> Receipt:
 
 
 async def _open_conversation_for(
-    uow: UnitOfWork, channel: Channel, author_key: str, now: dt.datetime
+    uow: UnitOfWork, channel: Channel, author_key: str, now: dt.datetime, window: dt.timedelta
 ) -> str:
+    """Pick the conversation a new message joins, or open one.
+
+    A message joins the customer's conversation on the channel while that conversation is
+    undecided (the draft is redone to answer everything), or when the conversation's last
+    message is less than `window` old even if a reply went out already (a quick follow-up
+    stays on the same card and gets a draft of its own).
+    """
+    recent = await uow.conversations.find_open(channel, author_key, now - window)
+    if recent is not None and await uow.enquiries.in_conversation(recent):
+        return recent
     latest = await uow.conversations.find_open(channel, author_key, now - _CONVERSATION_MAX_AGE)
     if latest is not None and await uow.enquiries.in_conversation(latest):
         draft = await current_draft(uow, latest)
         if draft is None or await uow.decisions.for_draft(draft.id) is None:
-            return latest  # still undecided: a follow-up joins it and the draft is redone
+            return latest
     return await uow.conversations.open(channel, author_key, at=now)
+
+
+async def _unanswered(
+    uow: UnitOfWork, conversation_id: str
+) -> tuple[list[Enquiry], Draft | None, bool]:
+    """Messages a new draft must answer, the current draft, and whether it was decided.
+
+    After a decision only the messages that arrived later need an answer.
+    """
+    enquiries = await uow.enquiries.in_conversation(conversation_id)
+    current = await current_draft(uow, conversation_id)
+    if current is None or await uow.decisions.for_draft(current.id) is None:
+        return enquiries, current, False
+    answered = next((e for e in enquiries if e.id == current.enquiry_id), None)
+    if answered is None:
+        return [], current, True
+    return [e for e in enquiries if e.received_at > answered.received_at], current, True
 
 
 async def take_in(desk: Desk, inbound: InboundMessage) -> Receipt:
@@ -108,13 +137,13 @@ async def draft_conversation(
 
 async def _draft_conversation(desk: Desk, conversation_id: str, hint: str | None) -> Draft | None:
     async with desk.db.unit_of_work() as uow:
-        enquiries = await uow.enquiries.in_conversation(conversation_id)
-        previous = await current_draft(uow, conversation_id)
-        if not enquiries or (previous and await uow.decisions.for_draft(previous.id)):
-            return None
-    latest = enquiries[-1]
+        pending, previous, decided = await _unanswered(uow, conversation_id)
+    if not pending:
+        return None
+    latest = pending[-1]
+    redo = previous.text if previous is not None and not decided else None
     try:
-        reply = await _draft(desk, enquiries, hint, previous.text if previous else None)
+        reply = await _draft(desk, pending, hint, redo)
     except TransientError:
         async with desk.db.unit_of_work() as uow:
             await uow.card_states.set_drafting(conversation_id, DraftingState.DELAYED)
@@ -122,18 +151,16 @@ async def _draft_conversation(desk: Desk, conversation_id: str, hint: str | None
         await publish_card(desk, conversation_id)
         return None
     async with desk.db.unit_of_work() as uow:
-        now_known = {e.id for e in await uow.enquiries.in_conversation(conversation_id)}
-        if now_known - {e.id for e in enquiries}:
-            # A message arrived while we drafted; the run it triggered sees every message,
-            # so this narrower draft must not replace that one.
+        still_pending, current, decided = await _unanswered(uow, conversation_id)
+        if {e.id for e in still_pending} != {e.id for e in pending}:
+            # A message arrived (its own run sees every message) or a reviewer decided
+            # while we drafted (their decision stands): this draft must not be saved.
             return None
-        current = await current_draft(uow, conversation_id)
-        if current and await uow.decisions.for_draft(current.id):
-            return None  # a reviewer decided while we drafted; their decision stands
         revision = len(await uow.drafts.history(latest.id)) + 1
         draft = _to_draft(reply, latest.id, revision, desk.catalog)
-        if current is not None:
-            await uow.drafts.mark_superseded(current.id)
+        replaced = current if current is not None and not decided else None
+        if replaced is not None:
+            await uow.drafts.mark_superseded(replaced.id)
         await uow.drafts.add(draft)
         # An offline stand-in written while the model was down is replaced once it is back.
         waiting = LLM_UNAVAILABLE in reply.flags
@@ -142,8 +169,8 @@ async def _draft_conversation(desk: Desk, conversation_id: str, hint: str | None
         )
         await uow.commit()
     await publish_card(desk, conversation_id)
-    if current is not None:
-        await post_history(desk, conversation_id, current)
+    if replaced is not None:
+        await post_history(desk, conversation_id, replaced)
     return draft
 
 
