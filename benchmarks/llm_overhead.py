@@ -27,7 +27,8 @@ stand-in from `tests/stand_ins/` on loopback, with no delay, so the model's time
    The stand-in (Python's http.server) writes headers and body in two sends without
    TCP_NODELAY, so Nagle's algorithm and the client's delayed ACK add about 40 ms to every
    call. Real servers (uvicorn under vLLM, llama.cpp's server, OpenAI) set TCP_NODELAY, so
-   the headline row does too; the row "stand-in as shipped" shows the artefact.
+   the headline row does too (as the stand-in now does); the baseline row without it shows
+   the artefact.
 
 Usage (from the repo root):
     .venv/bin/python benchmarks/llm_overhead.py [--rounds 5]
@@ -220,7 +221,7 @@ async def run(rounds: int, fast: tuple[Connection, str], shipped: tuple[Connecti
         [
             row("LLM drafter, loopback stand-in with TCP_NODELAY", llm_ms),
             row("  the same, CPU time of this process", cpu_ms),
-            row("LLM drafter, stand-in as shipped (Nagle)", as_shipped),
+            row("baseline: stand-in without TCP_NODELAY (Nagle)", as_shipped),
             row("offline drafter (baseline)", offline_ms),
         ],
     )
