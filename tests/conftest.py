@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from bot.embeddings import UseEmbedder
 from bot.knowledge_index import OpenedKnowledge, open_knowledge
 from bot.resources import SAMPLE_KNOWLEDGE_DIR
 from bot.settings import Settings
+from tests.stand_ins import SlackStandIn
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -68,3 +70,12 @@ def sample_knowledge(
     """The shipped sample knowledge (Nordlicht Home), indexed for real."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("sample-data"))
     return open_knowledge(settings, SAMPLE_KNOWLEDGE_DIR, embedder=use_embedder)
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    """The Slack Web API stand-in, accepting the bot token the Slack tests configure."""
+    from tests.slack_harness import BOT_TOKEN  # the harness imports this module
+
+    with SlackStandIn(token=BOT_TOKEN) as stand_in:
+        yield stand_in

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from bot.settings import Settings
 from bot.slack.blocks import Action
 from bot.storage import tables
 from tests.slack_harness import (
-    BOT_TOKEN,
     CUSTOMER_CHANNEL,
     QUESTION,
     REVIEW_CHANNEL,
@@ -33,12 +31,6 @@ from tests.slack_harness import (
 from tests.stand_ins import SlackStandIn
 
 ENQUIRY_TS = "1700000000.000001"
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn(token=BOT_TOKEN) as stand_in:
-        yield stand_in
 
 
 @pytest.fixture

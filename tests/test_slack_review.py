@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +16,6 @@ from bot.slack.blocks import Action, Field, Form
 from bot.slack.modals import EditMetadata
 from bot.storage import tables
 from tests.slack_harness import (
-    BOT_TOKEN,
     CUSTOMER_CHANNEL,
     REVIEW_CHANNEL,
     ServedApp,
@@ -32,12 +31,6 @@ from tests.slack_harness import (
 from tests.stand_ins import JSONObject, SlackStandIn, message_shortcut_body
 
 ENQUIRY_TS = "1700000000.000001"
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn(token=BOT_TOKEN) as stand_in:
-        yield stand_in
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,6 @@ from bot.embeddings import UseEmbedder
 from bot.slack.blocks import Action, Field, Form
 from bot.storage import tables
 from tests.slack_harness import (
-    BOT_TOKEN,
     CUSTOMER_CHANNEL,
     OUTSIDER,
     QUESTION,
@@ -41,12 +40,6 @@ from tests.stand_ins import (
 )
 
 ENQUIRY_TS = "1700000000.000001"
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn(token=BOT_TOKEN) as stand_in:
-        yield stand_in
 
 
 @pytest.fixture
