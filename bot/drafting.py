@@ -57,6 +57,8 @@ class DraftReply:
     drafter: str = "offline"
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # For a public post whose answer needs personal data: what to send privately instead.
+    private_followup: str | None = None
 
 
 class Drafter(Protocol):

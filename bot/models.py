@@ -169,6 +169,7 @@ class Draft:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     created_at: dt.datetime = field(default_factory=utc_now)
+    private_followup: str | None = None  # to send by direct message, not in public
 
 
 @dataclass(frozen=True)

@@ -144,3 +144,31 @@ class TestModelOutage:
         draft = board(delaying_desk).latest().draft
         assert draft is not None
         assert (draft.prompt_tokens, draft.completion_tokens) == (1234, 56)
+
+
+class TestPrivateFollowUp:
+    async def test_a_public_post_gets_a_short_public_reply_and_a_private_follow_up_on_the_card(
+        self, delaying_desk: Desk, llm_server: OpenAIStandIn
+    ) -> None:
+        public = "Hallo Anna, das schauen wir uns an – schick uns bitte eine Direktnachricht. Viele Grüße!"
+        private = "Hallo Anna, du kannst jeden Artikel innerhalb von 30 Tagen zurückschicken. Viele Grüße!"
+        llm_server.queue_reply(
+            {**LLM_REPLY, "reply": private, "public_reply": public, "private_followup": private}
+        )
+
+        await take_in(
+            delaying_desk,
+            InboundMessage(
+                Channel.INSTAGRAM,
+                "ig1",
+                RETURNS,
+                author_id="ig-42",
+                author_name="Anna",
+                language_hint="de",
+            ),
+        )
+
+        draft = board(delaying_desk).latest().draft
+        assert draft is not None
+        assert draft.text == public
+        assert draft.private_followup is not None and "30 Tagen" in draft.private_followup

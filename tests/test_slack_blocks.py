@@ -281,3 +281,16 @@ class TestStatusLine:
         self, changes: dict[str, object], expected: str
     ) -> None:
         assert expected in status_line(replace(make_card(), **changes))  # type: ignore[arg-type]
+
+
+def test_a_private_follow_up_is_shown_apart_from_the_public_reply() -> None:
+    card = make_card(channel=Channel.INSTAGRAM)
+    assert card.draft is not None
+    private = "Schick uns bitte deine Bestellnummer per Direktnachricht."
+    card = replace(card, draft=replace(card.draft, private_followup=private))
+
+    blocks = build_review_blocks(card)
+
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "Private follow-up" in text
+    assert "Bestellnummer" in text

@@ -51,9 +51,7 @@ def response_schema() -> dict[str, object]:
 
 @dataclass(frozen=True)
 class LlmDraftReply(DraftReply):
-    """A draft that may carry a private follow-up besides the public reply in `text`."""
-
-    private_followup: str | None = None
+    """A language-model draft; `private_followup` (on `DraftReply`) may carry a private message."""
 
 
 def public_text(answer: LlmDraft, request: DraftRequest) -> str:

@@ -216,6 +216,7 @@ def _to_draft(
         },
         prompt_tokens=reply.prompt_tokens,
         completion_tokens=reply.completion_tokens,
+        private_followup=reply.private_followup,
     )
 
 

@@ -242,6 +242,14 @@ def _draft_blocks(card: ReviewCard) -> list[Block]:
     if draft is None:
         return []
     blocks = [section(f"*Draft* (revision {draft.revision})\n{_body(draft.text)}")]
+    if draft.private_followup:
+        # Not sent by Approve: personal data belongs in a direct message a person sends.
+        blocks.append(
+            section(
+                "*Private follow-up* (send by direct message, never in public)\n"
+                + _body(draft.private_followup)
+            )
+        )
     final = decision.final_text if decision else None
     if decision and decision.kind is DecisionKind.EDITED and final is not None:
         blocks.append(section(f"*Edited reply* (sent instead of the draft)\n{_body(final)}"))

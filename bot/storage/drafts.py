@@ -31,6 +31,7 @@ def _draft_row(draft: Draft) -> dict[str, object]:
         "completion_tokens": draft.completion_tokens,
         "superseded": False,
         "created_at": draft.created_at,
+        "private_followup": draft.private_followup,
     }
 
 
@@ -51,6 +52,7 @@ def _draft_from(row: sa.Row[Any]) -> Draft:
         prompt_tokens=row.prompt_tokens,
         completion_tokens=row.completion_tokens,
         created_at=row.created_at,
+        private_followup=row.private_followup,
     )
 
 

@@ -122,6 +122,7 @@ drafts = sa.Table(
     sa.Column("completion_tokens", sa.Integer(), nullable=False),
     sa.Column("superseded", sa.Boolean(), nullable=False),
     _stamp("created_at"),
+    sa.Column("private_followup", sa.Text()),
     sa.UniqueConstraint("enquiry_id", "revision"),
 )
 
