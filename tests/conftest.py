@@ -13,7 +13,7 @@ from bot.embeddings import UseEmbedder
 from bot.knowledge_index import OpenedKnowledge, open_knowledge
 from bot.resources import SAMPLE_KNOWLEDGE_DIR
 from bot.settings import Settings
-from tests.stand_ins import SlackStandIn
+from tests.stand_ins import SlackStandIn, TelegramStandIn
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -78,4 +78,13 @@ def slack() -> Iterator[SlackStandIn]:
     from tests.slack_harness import BOT_TOKEN  # the harness imports this module
 
     with SlackStandIn(token=BOT_TOKEN) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def telegram() -> Iterator[TelegramStandIn]:
+    """The Telegram Bot API stand-in, accepting the bot token the channel tests configure."""
+    from tests.channel_harness import TELEGRAM_TOKEN  # the harness imports this module
+
+    with TelegramStandIn(token=TELEGRAM_TOKEN) as stand_in:
         yield stand_in

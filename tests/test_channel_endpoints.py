@@ -7,14 +7,14 @@ malformed JSON → 400 with a message, over 1 MB → 413, unknown routes → 404
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.embeddings import Embedder
 from bot.storage.tables import enquiries, processed_events
-from tests.channel_harness import TELEGRAM_TOKEN, WEBHOOK_SECRET, LiveApp, serve_app
+from tests.channel_harness import WEBHOOK_SECRET, LiveApp, serve_app
 from tests.channel_signing import (
     ENDPOINTS,
     VALID_BODIES,
@@ -23,12 +23,6 @@ from tests.channel_signing import (
     generic_signer,
 )
 from tests.stand_ins import TelegramStandIn
-
-
-@pytest.fixture
-def telegram() -> Iterator[TelegramStandIn]:
-    with TelegramStandIn(token=TELEGRAM_TOKEN) as stand_in:
-        yield stand_in
 
 
 @pytest.fixture

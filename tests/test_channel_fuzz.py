@@ -8,7 +8,7 @@ behind the signature check are exercised too.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,15 +17,9 @@ from hypothesis import strategies as st
 
 from bot.embeddings import Embedder
 from bot.storage.tables import enquiries
-from tests.channel_harness import TELEGRAM_TOKEN, LiveApp, serve_app
+from tests.channel_harness import LiveApp, serve_app
 from tests.channel_signing import BY_NAME, Endpoint, all_endpoints_settings
 from tests.stand_ins import TelegramStandIn
-
-
-@pytest.fixture
-def telegram() -> Iterator[TelegramStandIn]:
-    with TelegramStandIn(token=TELEGRAM_TOKEN) as stand_in:
-        yield stand_in
 
 
 @pytest.fixture

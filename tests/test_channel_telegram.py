@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from pydantic import SecretStr
 
 from bot.embeddings import Embedder
@@ -31,12 +29,6 @@ from tests.stand_ins.wire import JSONObject
 
 QUESTION = "Wie lange habe ich Zeit, einen Artikel zurückzuschicken?"
 WEBHOOK_URL = "https://replydesk.example/webhooks/telegram"
-
-
-@pytest.fixture
-def telegram() -> Iterator[TelegramStandIn]:
-    with TelegramStandIn(token=TELEGRAM_TOKEN) as stand_in:
-        yield stand_in
 
 
 def telegram_settings(
