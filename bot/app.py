@@ -22,6 +22,7 @@ from bot.channels.wiring import build_channels
 from bot.drafting import DraftingContext
 from bot.embeddings import Embedder, embedder_for
 from bot.knowledge_index import open_knowledge
+from bot.language import detect_language
 from bot.knowledge_watch import watch_knowledge
 from bot.llm import build_drafter
 from bot.outbox import DeliveryWorker
@@ -79,6 +80,8 @@ async def build_runtime(
     if model is None:
         model = await asyncio.to_thread(embedder_for, settings)
     opened = await asyncio.to_thread(open_knowledge, settings, None, embedder=model)
+    # Load the language models now, not while the first customer waits for a card.
+    await asyncio.to_thread(detect_language, "Guten Tag, how are you?")
     db = Database(settings.resolved_database_url())
     drafting = DraftingContext(
         retriever=opened.retriever,
