@@ -22,8 +22,8 @@ from bot.channels.wiring import build_channels
 from bot.drafting import DraftingContext
 from bot.embeddings import Embedder, embedder_for
 from bot.knowledge_index import open_knowledge
-from bot.language import detect_language
 from bot.knowledge_watch import watch_knowledge
+from bot.language import detect_language
 from bot.llm import build_drafter
 from bot.outbox import DeliveryWorker
 from bot.ports import BackgroundJob
