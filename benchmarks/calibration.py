@@ -49,10 +49,9 @@ from _common import (  # noqa: E402
 from bot.drafting import DraftingContext, draft_reply  # noqa: E402
 from bot.knowledge_index import OpenedKnowledge, open_knowledge  # noqa: E402
 from bot.language import detect_language  # noqa: E402
-from bot.lexical import tokenize  # noqa: E402
 from bot.models import Channel, DraftAction, Language  # noqa: E402
 from bot.offline_drafter import OfflineDrafter  # noqa: E402
-from bot.retrieval import Retriever, _lexical_text  # noqa: E402
+from bot.retrieval import Retriever  # noqa: E402
 from bot.settings import EmbeddingModel, RetrievalMode  # noqa: E402
 
 OOS_QUERIES = 300
@@ -74,9 +73,7 @@ def evidence_of(retriever: Retriever, text: str, language: Language, weight: flo
     """Re-implement `Retriever._calibrate` for the top entry (search's first passage is
     always calibrated from rank()[0]) and cross-check it against the returned score."""
     top = retriever.rank(text, language)[0]
-    query_tokens = set(tokenize(text, language))
-    entry_tokens = set(tokenize(_lexical_text(top.entry), top.entry.language))
-    coverage = len(query_tokens & entry_tokens) / len(query_tokens) if query_tokens else 0.0
+    coverage = top.coverage
     same = 1.0 if top.entry.language == language else 0.0
     evidence = top.dense + weight * same * coverage
     score = retriever.search(text, language, k=1)[0].score

@@ -49,7 +49,7 @@ from _common import (  # noqa: E402
 )
 
 from bot.drafting import DraftingContext, draft_reply  # noqa: E402
-from bot.embeddings import Embedder, UseEmbedder, _use_model_path, build_embedder  # noqa: E402
+from bot.embeddings import Embedder, UseEmbedder, build_embedder  # noqa: E402
 from bot.indexing import records_for  # noqa: E402
 from bot.knowledge_files import load_knowledge  # noqa: E402
 from bot.knowledge_index import open_knowledge  # noqa: E402
@@ -77,24 +77,6 @@ def load_enquiries() -> list[dict[str, str]]:
 
 
 # ---------------------------------------------------------------------------- warm latency
-
-
-class SpinningUseEmbedder(UseEmbedder):
-    """UseEmbedder with onnxruntime's default: idle worker threads spin (bot/ turns it off)."""
-
-    def __init__(self, threads: int = 2) -> None:
-        import onnxruntime
-        from onnxruntime_extensions import get_library_path
-
-        options = onnxruntime.SessionOptions()
-        options.register_custom_ops_library(get_library_path())
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1")
-        self._session = onnxruntime.InferenceSession(
-            str(_use_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
-        )
 
 
 def time_calls(calls: Sequence[Callable[[], object]]) -> list[float]:
@@ -243,7 +225,7 @@ def indexing(
     records = [record for entry in entries for record in records_for(entry)]
     texts = [record.text for record in records]
     embed_seconds, index_seconds, add_seconds, quiet_seconds = [], [], [], []
-    spinning = SpinningUseEmbedder()
+    spinning = UseEmbedder(spinning=True)
     vectors = None
     for _ in range(repeats):
         started = time.perf_counter()
@@ -340,7 +322,7 @@ def child(mode: str, data_dir: Path) -> None:
     settings = benchmark_settings(data_dir)
     started = time.perf_counter()
     embedder: Embedder = (
-        SpinningUseEmbedder()
+        UseEmbedder(spinning=True)
         if mode == "retrieve-spinning"
         else build_embedder(settings.embedding_model)
     )

@@ -49,7 +49,15 @@ class UseEmbedder:
 
     name = EmbeddingModel.USE.value
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 2, *, spinning: bool = False) -> None:
+        """Load the model.
+
+        Args:
+            threads: onnxruntime's intra-op threads.
+            spinning: let idle worker threads spin (onnxruntime's default). Off by default:
+                spinning threads keep cores busy between queries and slow down everything
+                else the service does (numpy, SQLite) on a small machine.
+        """
         import onnxruntime
         from onnxruntime_extensions import get_library_path
 
@@ -60,9 +68,9 @@ class UseEmbedder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        # Spinning worker threads would keep cores busy between queries and slow down
-        # everything else the service does (numpy, SQLite) on a small machine.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry(
+            "session.intra_op.allow_spinning", "1" if spinning else "0"
+        )
         self._session = onnxruntime.InferenceSession(
             str(model), sess_options=options, providers=["CPUExecutionProvider"]
         )

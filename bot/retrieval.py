@@ -55,6 +55,7 @@ class ScoredEntry:
     fused: float
     dense: float
     lexical: float
+    coverage: float = 0.0  # share of the query's words the entry holds
 
 
 class Retriever:
@@ -104,7 +105,7 @@ class Retriever:
                 continue
             seen_groups.add(group)
             entry = self._preferred_version(scored.entry, language)
-            chosen.append(Passage(entry, self._calibrate(scored, text, language)))
+            chosen.append(Passage(entry, self._calibrate(scored, language)))
             if len(chosen) == k:
                 break
         return chosen
@@ -113,6 +114,7 @@ class Retriever:
         """Score every entry that any signal finds, best first (no grouping)."""
         if not self._entries:
             return []
+        coverage = self._coverage(text, language)
         dense = self._dense_scores(text) if self._mode != RetrievalMode.LEXICAL else None
         lexical = (
             self._lexical_scores(text, language) if self._mode != RetrievalMode.DENSE else None
@@ -127,7 +129,6 @@ class Retriever:
             # the full bonus however weak its match; scaling by the share of query words it
             # holds keeps a weak same-language match from burying a strong translation.
             same_language = (self._languages == language.value).astype(np.float32)
-            coverage = self._coverage(text, language)
             fused = dense + self._lexical_weight * same_language * lexical * coverage
         zeros = np.zeros(len(self._entries), dtype=np.float32)
         dense_scores = dense if dense is not None else zeros
@@ -135,7 +136,11 @@ class Retriever:
         order = np.argsort(-fused, kind="stable")
         return [
             ScoredEntry(
-                self._entries[i], float(fused[i]), float(dense_scores[i]), float(lexical_scores[i])
+                self._entries[i],
+                float(fused[i]),
+                float(dense_scores[i]),
+                float(lexical_scores[i]),
+                float(coverage[i]),
             )
             for i in order
         ]
@@ -174,14 +179,10 @@ class Retriever:
         shares = [len(query_tokens & tokens) / len(query_tokens) for tokens in self._tokens]
         return np.asarray(shares, dtype=np.float32)
 
-    def _calibrate(self, scored: ScoredEntry, text: str, language: Language) -> float:
+    def _calibrate(self, scored: ScoredEntry, language: Language) -> float:
         # Calibrate on query-independent evidence: dense similarity plus the share of query
         # words the entry contains (normalised BM25 is always 1 for the best entry).
-        query_tokens = set(tokenize(text, language))
-        index = self._position[scored.entry.id]
-        coverage = (
-            len(query_tokens & self._tokens[index]) / len(query_tokens) if query_tokens else 0.0
-        )
+        coverage = scored.coverage
         same_language = 1.0 if scored.entry.language == language else 0.0
         if self._mode == RetrievalMode.LEXICAL:
             evidence = 0.3 + 0.5 * coverage

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -80,11 +79,10 @@ async def _decision_delays(conn: AsyncConnection) -> list[float]:
             enquiries, enquiries.c.id == drafts.c.enquiry_id
         )
     )
-    delays = []
-    for received, decided in await conn.execute(query):
-        if isinstance(received, dt.datetime) and isinstance(decided, dt.datetime):
-            delays.append((_aware(decided) - _aware(received)).total_seconds())
-    return sorted(delays)
+    # UtcDateTime returns aware UTC values from both databases, so they subtract directly.
+    return sorted(
+        (decided - received).total_seconds() for received, decided in await conn.execute(query)
+    )
 
 
 async def _unanswered(conn: AsyncConnection, limit: int) -> list[str]:
@@ -96,7 +94,3 @@ async def _unanswered(conn: AsyncConnection, limit: int) -> list[str]:
         .limit(limit)
     )
     return [str(row.text) for row in await conn.execute(query)]
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

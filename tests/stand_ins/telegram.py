@@ -237,6 +237,28 @@ def _user(user_id: int, first_name: str, language_code: str) -> JSONObject:
     }
 
 
+def _private_message(
+    update_id: int,
+    chat_id: int,
+    user_id: int,
+    first_name: str,
+    language_code: str,
+    message_id: int,
+    content: JSONObject,
+) -> JSONObject:
+    """The update envelope of a private-chat message; `content` adds text, sticker, …"""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": message_id,
+            "date": 1_700_000_000,
+            "from": _user(user_id, first_name, language_code),
+            "chat": {"id": chat_id, "type": "private", "first_name": first_name},
+            **content,
+        },
+    }
+
+
 def make_text_update(
     update_id: int,
     text: str,
@@ -247,16 +269,9 @@ def make_text_update(
     message_id: int = 10,
 ) -> JSONObject:
     """A private-chat text message update as Telegram delivers it."""
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": message_id,
-            "date": 1_700_000_000,
-            "from": _user(user_id, first_name, language_code),
-            "chat": {"id": chat_id, "type": "private", "first_name": first_name},
-            "text": text,
-        },
-    }
+    return _private_message(
+        update_id, chat_id, user_id, first_name, language_code, message_id, {"text": text}
+    )
 
 
 def make_sticker_update(
@@ -269,22 +284,16 @@ def make_sticker_update(
     emoji: str = "\N{THUMBS UP SIGN}",
 ) -> JSONObject:
     """A private-chat sticker update: a message without text for the bot to skip."""
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": message_id,
-            "date": 1_700_000_000,
-            "from": _user(user_id, first_name, language_code),
-            "chat": {"id": chat_id, "type": "private", "first_name": first_name},
-            "sticker": {
-                "file_id": f"CAACAgIAAxkBAAE{update_id}",
-                "file_unique_id": f"AgAD{update_id}",
-                "type": "regular",
-                "width": 512,
-                "height": 512,
-                "is_animated": False,
-                "is_video": False,
-                "emoji": emoji,
-            },
-        },
+    sticker: JSONObject = {
+        "file_id": f"CAACAgIAAxkBAAE{update_id}",
+        "file_unique_id": f"AgAD{update_id}",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": emoji,
     }
+    return _private_message(
+        update_id, chat_id, user_id, first_name, language_code, message_id, {"sticker": sticker}
+    )
