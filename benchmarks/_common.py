@@ -20,12 +20,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bot.embeddings import Embedder
-from bot.indexing import IndexReport, open_vector_store, sync_index
-from bot.knowledge_files import content_hash
+from bot.faq.embedders import Embedder
+from bot.faq.files import content_hash
+from bot.faq.indexing import IndexReport, open_vector_store, sync_index
+from bot.faq.vector_store import ChromaVectorStore
 from bot.models import FaqEntry, Language
 from bot.settings import Settings
-from bot.vector_store import ChromaVectorStore
+from bot.wiring import index_location
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATA = REPO_ROOT / "benchmarks" / "data"
@@ -103,7 +104,7 @@ def temp_index(
         # open_vector_store names the collection after a knowledge folder; a fake one per label
         # keeps collections apart (each temp dir is used by one client only).
         folder = root / label
-        store = open_vector_store(settings, folder, embedder.name)
+        store = open_vector_store(index_location(settings), folder, embedder.name)
         report = sync_index(entries, store, embedder)
         yield store, report
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.lexical import tokenize
-from bot.retrieval import Retriever
-from bot.settings import RetrievalMode
+from bot.faq.lexical import tokenize
+from bot.faq.retrieval import Retriever
+from bot.models import RetrievalMode
 
 KINDS = ("question", "answer", "sentence")
 

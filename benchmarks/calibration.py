@@ -46,13 +46,19 @@ from _common import (  # noqa: E402
     temp_dir,
 )
 
-from bot.drafting import DraftingContext, draft_reply  # noqa: E402
-from bot.knowledge_index import OpenedKnowledge, open_knowledge  # noqa: E402
-from bot.language import detect_language  # noqa: E402
-from bot.models import Channel, DraftAction, Language  # noqa: E402
-from bot.offline_drafter import OfflineDrafter  # noqa: E402
-from bot.retrieval import Retriever  # noqa: E402
-from bot.settings import EmbeddingModel, RetrievalMode  # noqa: E402
+from bot.drafting.language import detect_language  # noqa: E402
+from bot.drafting.offline import OfflineDrafter  # noqa: E402
+from bot.drafting.pipeline import DraftingContext, draft_reply  # noqa: E402
+from bot.faq.opening import OpenedKnowledge  # noqa: E402
+from bot.faq.retrieval import Retriever  # noqa: E402
+from bot.models import (  # noqa: E402
+    Channel,
+    DraftAction,
+    EmbeddingModel,
+    Language,
+    RetrievalMode,  # noqa: E402
+)
+from bot.wiring import open_knowledge  # noqa: E402
 
 OOS_QUERIES = 300
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)

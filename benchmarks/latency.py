@@ -48,16 +48,24 @@ from _common import (  # noqa: E402
     temp_index,
 )
 
-from bot.drafting import DraftingContext, draft_reply  # noqa: E402
-from bot.embeddings import Embedder, UseEmbedder, build_embedder  # noqa: E402
-from bot.indexing import records_for  # noqa: E402
-from bot.knowledge_files import load_knowledge  # noqa: E402
-from bot.knowledge_index import open_knowledge  # noqa: E402
-from bot.language import detect_language  # noqa: E402
-from bot.models import Channel, FaqEntry, Language  # noqa: E402
-from bot.offline_drafter import OfflineDrafter  # noqa: E402
-from bot.retrieval import Retriever  # noqa: E402
-from bot.settings import EmbeddingModel, RetrievalMode  # noqa: E402
+from bot.drafting.language import detect_language  # noqa: E402
+from bot.drafting.offline import OfflineDrafter  # noqa: E402
+from bot.drafting.pipeline import DraftingContext, draft_reply  # noqa: E402
+from bot.faq.embedders import Embedder, UseEmbedder  # noqa: E402
+from bot.faq.files import load_knowledge  # noqa: E402
+from bot.faq.indexing import records_for  # noqa: E402
+from bot.faq.retrieval import Retriever  # noqa: E402
+from bot.models import (  # noqa: E402
+    Channel,
+    EmbeddingModel,
+    FaqEntry,
+    Language,
+    RetrievalMode,  # noqa: E402
+)
+from bot.wiring import (
+    embedder_for_model,  # noqa: E402
+    open_knowledge,  # noqa: E402
+)
 
 MIN_CALLS = 500
 SYNTHETIC_ENTRIES = 2000
@@ -103,7 +111,7 @@ def warm_latency(repeats: int, min_calls: int) -> dict[str, tuple[float, float]]
     workload = enquiries * rounds
     with temp_dir() as root:
         settings = benchmark_settings(root)
-        embedder = build_embedder(settings.embedding_model)
+        embedder = embedder_for_model(settings.embedding_model)
         opened = open_knowledge(settings, SAMPLE_KNOWLEDGE, embedder=embedder)
         hybrid = opened.retriever
         lexical = Retriever(
@@ -324,7 +332,7 @@ def child(mode: str, data_dir: Path) -> None:
     embedder: Embedder = (
         UseEmbedder(spinning=True)
         if mode == "retrieve-spinning"
-        else build_embedder(settings.embedding_model)
+        else embedder_for_model(settings.embedding_model)
     )
     marks["after model load"] = _vm("VmRSS")
     opened = open_knowledge(settings, SAMPLE_KNOWLEDGE, embedder=embedder)
@@ -469,7 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rss = memory(1 if args.quick else 3)
     latency = warm_latency(repeats, 200 if args.quick else MIN_CALLS)
     spinning_experiment(1 if args.quick else 3)
-    embedder = build_embedder(EmbeddingModel.USE)
+    embedder = embedder_for_model(EmbeddingModel.USE)
     sample = list(load_knowledge(SAMPLE_KNOWLEDGE).entries)
     sample_index = indexing(sample, embedder, "sample knowledge", 3 if args.quick else 5)
     synthetic = synthetic_entries(500 if args.quick else SYNTHETIC_ENTRIES)

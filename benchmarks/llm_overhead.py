@@ -60,13 +60,15 @@ from _common import (  # noqa: E402
     temp_dir,
 )
 
-from bot.drafting import DraftingContext, DraftRequest, prepare_request  # noqa: E402
-from bot.embeddings import UseEmbedder  # noqa: E402
-from bot.knowledge_index import open_knowledge  # noqa: E402
+from bot.drafting.offline import OfflineDrafter  # noqa: E402
+from bot.drafting.pipeline import DraftingContext, prepare_request  # noqa: E402
+from bot.drafting.port import DraftRequest
+from bot.faq.embedders import UseEmbedder  # noqa: E402
 from bot.llm.drafter import LlmDrafter  # noqa: E402
 from bot.models import Channel  # noqa: E402
-from bot.offline_drafter import OfflineDrafter  # noqa: E402
 from bot.settings import LlmProvider  # noqa: E402
+from bot.wiring import llm_server as server_of  # noqa: E402
+from bot.wiring import open_knowledge
 from tests.stand_ins import OpenAIStandIn, wire  # noqa: E402
 
 CHARS_PER_TOKEN_ESTIMATE = 3.2
@@ -170,7 +172,7 @@ async def time_drafts(
             openai_api_key="bench",
             llm_max_retries=0,
         )
-        drafter = LlmDrafter(settings)
+        drafter = LlmDrafter(server_of(settings))
         offline = OfflineDrafter()
         usage = [float((await drafter.draft(q)).prompt_tokens) for q in requests]  # warm-up
         llm_ms: list[float] = []

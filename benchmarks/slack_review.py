@@ -41,17 +41,22 @@ from _common import (
     temp_dir,
 )  # noqa: E402, I001
 
-from bot.drafting import DraftingContext  # noqa: E402
-from bot.embeddings import build_embedder  # noqa: E402
-from bot.knowledge_index import open_knowledge  # noqa: E402
-from bot.models import Channel  # noqa: E402
-from bot.offline_drafter import OfflineDrafter  # noqa: E402
+from bot.drafting.offline import OfflineDrafter  # noqa: E402
+from bot.drafting.pipeline import DraftingContext  # noqa: E402
+from bot.models import (
+    Channel,  # noqa: E402
+    InboundMessage,
+)
 from bot.ports import ReviewBoard  # noqa: E402
 from bot.review import KnowledgeCatalog  # noqa: E402
-from bot.services import Desk, InboundMessage, take_in  # noqa: E402
+from bot.services import Desk, take_in  # noqa: E402
 from bot.slack.board import SlackReviewBoard  # noqa: E402
 from bot.slack.wiring import LoggingBoard, build_slack_client  # noqa: E402
 from bot.storage import Database  # noqa: E402
+from bot.wiring import (
+    embedder_for_model,  # noqa: E402
+    open_knowledge,  # noqa: E402
+)
 from tests.stand_ins import SlackStandIn  # noqa: E402
 
 TOKEN = "xoxb-bench"  # noqa: S105 - the stand-in's token, not a secret
@@ -106,7 +111,7 @@ async def main(count: int, concurrency: Sequence[int]) -> None:
             open_knowledge,
             settings,
             SAMPLE_KNOWLEDGE,
-            embedder=build_embedder(settings.embedding_model),
+            embedder=embedder_for_model(settings.embedding_model),
         )
         drafting = DraftingContext(
             retriever=opened.retriever,

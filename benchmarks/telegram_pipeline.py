@@ -30,13 +30,14 @@ from _common import REPO_ROOT, SAMPLE_ENQUIRIES, benchmark_settings, percentile,
 
 sys.path.insert(0, str(REPO_ROOT))  # the stand-ins live in tests/
 
-from bot.app import Runtime, build_runtime  # noqa: E402
-from bot.embeddings import Embedder, UseEmbedder  # noqa: E402
-from bot.models import Channel, Delivery, DeliveryState  # noqa: E402
-from bot.outbox import DeliveryWorker  # noqa: E402
+from bot.app import Runtime  # noqa: E402
+from bot.faq.embedders import Embedder, UseEmbedder  # noqa: E402
+from bot.jobs.delivery import DeliveryWorker  # noqa: E402
+from bot.models import Channel, Delivery, DeliveryState, InboundMessage  # noqa: E402
 from bot.ports import CardRef  # noqa: E402
 from bot.review import ReviewCard, current_draft  # noqa: E402
-from bot.services import InboundMessage, approve_draft, take_in  # noqa: E402
+from bot.services import approve_draft, take_in  # noqa: E402
+from bot.wiring import build_runtime  # noqa: E402
 from tests import stand_ins  # noqa: E402
 from tests.fakes.ports import RecordingSender  # noqa: E402
 from tests.stand_ins import SlackStandIn, TelegramStandIn  # noqa: E402

@@ -73,6 +73,29 @@ class DeliveryState(StrEnum):
     OUTCOME_UNKNOWN = "outcome_unknown"  # sent or not, nobody knows: a person checks
 
 
+class EmbeddingModel(StrEnum):
+    """Dense models ReplyDesk can embed with; see benchmarks/retrieval.py for the figures."""
+
+    USE = "use-multilingual-v3"  # fast (about 1 ms a query), best across languages
+    E5 = "multilingual-e5-small"  # stronger within one language, about 10x slower
+    HASHING = "hashing"  # deterministic, no model: unit tests only
+
+
+class RetrievalMode(StrEnum):
+    """Which signals rank FAQ entries."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    LEXICAL = "lexical"
+
+
+class LlmOutageMode(StrEnum):
+    """What the review card shows while the language model is unreachable."""
+
+    DELAY = "delay"  # "drafting delayed"; the LLM draft arrives when the server is back
+    OFFLINE_DRAFT = "offline_draft"  # a clearly labelled offline draft meanwhile
+
+
 def utc_now() -> dt.datetime:
     """Return the current time, timezone-aware, in UTC."""
     return dt.datetime.now(dt.UTC)
@@ -122,6 +145,20 @@ class Passage:
 
     entry: FaqEntry
     score: float
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A customer's message as a channel adapter hands it over."""
+
+    channel: Channel
+    external_id: str
+    text: str
+    author_id: str | None = None
+    author_name: str | None = None
+    language_hint: str | None = None
+    kind: EnquiryKind = EnquiryKind.TEXT
+    reply_target: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

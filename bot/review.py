@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.knowledge_files import KnowledgeBase
+from bot.faq.files import KnowledgeBase
 from bot.models import Channel, Decision, DecisionKind, Delivery, DeliveryState, Draft, FaqEntry
 from bot.storage import DraftingState, UnitOfWork
 

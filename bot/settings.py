@@ -11,23 +11,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.models import EmbeddingModel, LlmOutageMode, RetrievalMode
 from bot.resources import SAMPLE_KNOWLEDGE_DIR
-
-
-class EmbeddingModel(StrEnum):
-    """Dense models ReplyDesk can embed with; see benchmarks/retrieval.py for the figures."""
-
-    USE = "use-multilingual-v3"  # fast (about 1 ms a query), best across languages
-    E5 = "multilingual-e5-small"  # stronger within one language, about 10x slower
-    HASHING = "hashing"  # deterministic, no model: unit tests only
-
-
-class RetrievalMode(StrEnum):
-    """Which signals rank FAQ entries."""
-
-    HYBRID = "hybrid"
-    DENSE = "dense"
-    LEXICAL = "lexical"
 
 
 class EmbeddingsProvider(StrEnum):
@@ -35,13 +20,6 @@ class EmbeddingsProvider(StrEnum):
 
     OFFLINE = "offline"
     OPENAI = "openai"
-
-
-class LlmOutageMode(StrEnum):
-    """What the review card shows while the language model is unreachable."""
-
-    DELAY = "delay"  # "drafting delayed"; the LLM draft arrives when the server is back
-    OFFLINE_DRAFT = "offline_draft"  # a clearly labelled offline draft meanwhile
 
 
 class LlmProvider(StrEnum):

@@ -22,12 +22,13 @@ import httpx
 import sqlalchemy as sa
 import uvicorn
 
-from bot.app import Runtime, build_runtime
-from bot.embeddings import Embedder
+from bot.app import Runtime
+from bot.faq.embedders import Embedder
 from bot.models import Delivery, Draft, Enquiry, utc_now
 from bot.review import current_draft
 from bot.services import ActionResult, approve_draft
 from bot.settings import Settings
+from bot.wiring import build_runtime
 from tests.conftest import FIXTURE_KNOWLEDGE
 
 TELEGRAM_TOKEN = "123:ABC"

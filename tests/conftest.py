@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.embeddings import UseEmbedder
-from bot.knowledge_index import OpenedKnowledge, open_knowledge
+from bot.faq.embedders import UseEmbedder
+from bot.faq.opening import OpenedKnowledge
 from bot.resources import SAMPLE_KNOWLEDGE_DIR
 from bot.settings import Settings
+from bot.wiring import open_knowledge
 from tests.stand_ins import SlackStandIn, TelegramStandIn
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -18,12 +18,13 @@ import httpx
 import sqlalchemy as sa
 import uvicorn
 
-from bot.app import Runtime, build_runtime
-from bot.embeddings import Embedder
-from bot.models import Channel
-from bot.services import InboundMessage, Receipt, take_in
+from bot.app import Runtime
+from bot.faq.embedders import Embedder
+from bot.models import Channel, InboundMessage
+from bot.services import Receipt, take_in
 from bot.settings import Settings
 from bot.storage import Database
+from bot.wiring import build_runtime
 from tests.conftest import FIXTURE_KNOWLEDGE
 from tests.stand_ins import (
     JSONObject,

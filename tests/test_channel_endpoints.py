@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.embeddings import Embedder
+from bot.faq.embedders import Embedder
 from bot.storage.tables import enquiries, processed_events
 from tests.channel_harness import WEBHOOK_SECRET, LiveApp, serve_app
 from tests.channel_signing import (

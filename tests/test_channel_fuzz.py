@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.embeddings import Embedder
+from bot.faq.embedders import Embedder
 from bot.storage.tables import enquiries
 from tests.channel_harness import LiveApp, serve_app
 from tests.channel_signing import BY_NAME, Endpoint, all_endpoints_settings

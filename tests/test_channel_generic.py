@@ -13,9 +13,9 @@ import pytest
 from pydantic import SecretStr
 
 from bot.channels.generic import GenericSender
-from bot.embeddings import Embedder
+from bot.faq.embedders import Embedder
+from bot.jobs.delivery import DeliveryWorker
 from bot.models import Channel, DeliveryState
-from bot.outbox import DeliveryWorker
 from bot.storage.tables import enquiries, review_cards
 from tests.channel_harness import (
     WEBHOOK_SECRET,

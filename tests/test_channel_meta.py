@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.embeddings import Embedder
+from bot.faq.embedders import Embedder
 from bot.models import Channel, DeliveryState, EnquiryKind
 from bot.settings import Settings
 from bot.storage.tables import enquiries, review_cards

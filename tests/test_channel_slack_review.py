@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.embeddings import Embedder
+from bot.faq.embedders import Embedder
 from bot.models import DeliveryState
 from bot.slack import wiring as slack_wiring
 from tests.channel_harness import TELEGRAM_SECRET, TELEGRAM_TOKEN

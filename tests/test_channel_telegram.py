@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.embeddings import Embedder
+from bot.faq.embedders import Embedder
+from bot.jobs.delivery import DeliveryWorker
 from bot.models import Channel, DeliveryState, DraftAction, EnquiryKind
-from bot.outbox import DeliveryWorker
 from bot.review import CardStatus, load_card
 from bot.settings import Settings
 from bot.storage.tables import drafts, enquiries, review_cards

@@ -12,8 +12,8 @@ import pytest
 from pydantic import SecretStr
 
 from bot.channels.x_sender import XSender, post_weight
-from bot.embeddings import Embedder
 from bot.errors import PermanentError
+from bot.faq.embedders import Embedder
 from bot.models import Channel, Delivery, DeliveryState
 from bot.services import Outcome, approve_draft
 from bot.settings import Settings

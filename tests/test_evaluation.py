@@ -12,11 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.drafting import DraftingContext, DraftRequest, prepare_request
-from bot.evaluation import evaluate_drafts, measure_draft, total
-from bot.knowledge_index import OpenedKnowledge
+from bot.cli.evaluation import evaluate_drafts, measure_draft, total
+from bot.drafting.offline import OfflineDrafter
+from bot.drafting.pipeline import DraftingContext, prepare_request
+from bot.drafting.port import DraftRequest
+from bot.faq.opening import OpenedKnowledge
 from bot.models import Channel, DraftAction, Language
-from bot.offline_drafter import OfflineDrafter
 from tests.stand_ins import OpenAIStandIn
 from tests.stand_ins.wire import JSONObject
 

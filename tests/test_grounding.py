@@ -8,15 +8,15 @@ import json
 
 import pytest
 
-from bot.drafting import DraftingContext, prepare_request
-from bot.knowledge_files import Guidelines
-from bot.knowledge_index import OpenedKnowledge
+from bot.drafting.offline import OfflineDrafter
+from bot.drafting.pipeline import DraftingContext, prepare_request
+from bot.drafting.triage import triage
+from bot.faq.files import Guidelines
+from bot.faq.opening import OpenedKnowledge
 from bot.llm import grounding, safety
 from bot.llm.prompting import PromptSet, neutralise_tags, render
 from bot.models import Channel, FaqEntry, GuidelineClause, Language, Passage, Register
-from bot.offline_drafter import OfflineDrafter
 from bot.resources import SAMPLE_ENQUIRIES
-from bot.triage import triage
 
 
 def passage(entry_id: str, answer: str = "Antwort.", score: float = 0.8) -> Passage:

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.embeddings import HashingEmbedder, UseEmbedder, Vectors
 from bot.errors import PermanentError
-from bot.indexing import open_vector_store, sync_index
-from bot.knowledge_files import load_knowledge
+from bot.faq.embedders import HashingEmbedder, UseEmbedder, Vectors
+from bot.faq.files import load_knowledge
+from bot.faq.indexing import open_vector_store, sync_index
+from bot.faq.vector_store import ChromaVectorStore
 from bot.settings import Settings
-from bot.vector_store import ChromaVectorStore
+from bot.wiring import index_location
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -50,7 +51,7 @@ class TestIncrementalIndexing:
     ) -> None:
         settings = Settings(data_dir=tmp_path / "data")
         embedder = CountingEmbedder(use_embedder)
-        store = open_vector_store(settings, knowledge_copy, embedder.name)
+        store = open_vector_store(index_location(settings), knowledge_copy, embedder.name)
         first = sync_index(load_knowledge(knowledge_copy).entries, store, embedder)
         embedder.embedded.clear()
 
@@ -65,7 +66,7 @@ class TestIncrementalIndexing:
     ) -> None:
         settings = Settings(data_dir=tmp_path / "data")
         embedder = CountingEmbedder(use_embedder)
-        store = open_vector_store(settings, knowledge_copy, embedder.name)
+        store = open_vector_store(index_location(settings), knowledge_copy, embedder.name)
         sync_index(load_knowledge(knowledge_copy).entries, store, embedder)
         embedder.embedded.clear()
         path = knowledge_copy / "faq" / "packstation-de.md"
@@ -87,7 +88,7 @@ class TestIncrementalIndexing:
         self, knowledge_copy: Path, tmp_path: Path, use_embedder: UseEmbedder
     ) -> None:
         settings = Settings(data_dir=tmp_path / "data")
-        store = open_vector_store(settings, knowledge_copy, use_embedder.name)
+        store = open_vector_store(index_location(settings), knowledge_copy, use_embedder.name)
         sync_index(load_knowledge(knowledge_copy).entries, store, use_embedder)
         (knowledge_copy / "faq" / "shipping-abroad-en.md").unlink()
 
@@ -107,11 +108,11 @@ class TestIncrementalIndexing:
         shutil.copytree(FIXTURES / "broken", other)
         sync_index(
             load_knowledge(knowledge_copy).entries,
-            open_vector_store(settings, knowledge_copy, embedder.name),
+            open_vector_store(index_location(settings), knowledge_copy, embedder.name),
             embedder,
         )
 
-        other_store = open_vector_store(settings, other, embedder.name)
+        other_store = open_vector_store(index_location(settings), other, embedder.name)
 
         assert other_store.stored_hashes() == {}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.knowledge_files import load_knowledge, split_clauses
+from bot.faq.files import load_knowledge, split_clauses
 from bot.models import Language, Register
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,17 +9,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.drafting import DraftingContext, DraftRequest, prepare_request
+from bot.drafting.fallback import OutageAwareDrafter, draft_with_fallback
+from bot.drafting.offline import OfflineDrafter
+from bot.drafting.pipeline import DraftingContext, prepare_request
+from bot.drafting.port import DraftRequest
 from bot.errors import PermanentError, RateLimitedError, TransientError
-from bot.knowledge_index import OpenedKnowledge
-from bot.llm import build_drafter
+from bot.faq.opening import OpenedKnowledge
 from bot.llm.drafter import LlmDrafter
-from bot.llm.outages import OutageAwareDrafter, draft_with_fallback
 from bot.llm.prompting import PromptSet
 from bot.llm.schema import LlmDraftReply
-from bot.models import Channel, DraftAction, Language
-from bot.offline_drafter import OfflineDrafter
-from bot.settings import LlmOutageMode, LlmProvider, Settings
+from bot.models import Channel, DraftAction, Language, LlmOutageMode
+from bot.settings import LlmProvider, Settings
+from bot.wiring import build_drafter
+from bot.wiring import llm_server as server_of
 from tests.stand_ins import OpenAIStandIn
 from tests.stand_ins.wire import JSONObject
 
@@ -90,7 +92,7 @@ class TestPrompt:
     ) -> None:
         llm_server.queue_reply(answer(GOOD_DE, ["returns-window-de"]))
 
-        await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+        await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
         prompt = sent_prompt(llm_server)
         for passage in returns_request.passages:
@@ -111,7 +113,7 @@ class TestPrompt:
         request = prepare_request(context, text, Channel.TELEGRAM, "Tom")
         llm_server.queue_reply(answer(GOOD_DE, ["returns-window-de"]))
 
-        await LlmDrafter(llm_settings(llm_server.url)).draft(request)
+        await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(request)
 
         messages = llm_server.requests()[0]["messages"]
         assert isinstance(messages, list)
@@ -127,7 +129,7 @@ class TestPrompt:
         )
         llm_server.queue_reply(answer(GOOD_DE, ["returns-window-de"]))
 
-        await LlmDrafter(llm_settings(llm_server.url)).redraft(request, "Alte Fassung")
+        await LlmDrafter(server_of(llm_settings(llm_server.url))).redraft(request, "Alte Fassung")
 
         messages = llm_server.requests()[0]["messages"]
         assert isinstance(messages, list) and len(messages) == 3
@@ -145,7 +147,7 @@ class TestAnswers:
             usage={"prompt_tokens": 1234, "completion_tokens": 56},
         )
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
         assert reply.text == GOOD_DE
         assert reply.citations == ("returns-window-de",)
@@ -166,7 +168,7 @@ class TestAnswers:
             )
         )
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
         assert reply.citations == ("returns-window-de",)
         assert reply.guideline_clauses == ("§3",)
@@ -177,7 +179,7 @@ class TestAnswers:
     ) -> None:
         llm_server.queue_reply(answer(GOOD_DE, ["made-up-entry"]))
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
         assert reply.citations == ()
         assert reply.action is DraftAction.ESCALATE
@@ -189,7 +191,7 @@ class TestAnswers:
         english = "Hi Anna, you can send back any item within 30 days of receiving it."
         llm_server.default_reply = lambda _request: answer(english, ["returns-window-de"])
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
         assert llm_server.count("chat.completions") == 2
         assert "German" in sent_prompt(llm_server, 1).rsplit("<reviewer_note>", 1)[1]
@@ -205,7 +207,7 @@ class TestAnswers:
         llm_server.queue_reply(answer("Hi Anna, you have 30 days to return it.", ["x"]))
         llm_server.queue_reply(answer(GOOD_DE, ["returns-window-de"]))
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
         assert reply.drafter == "llm" and reply.text == GOOD_DE
         assert "wrong_language_corrected" in reply.flags
@@ -215,7 +217,7 @@ class TestAnswers:
     ) -> None:
         llm_server.default_reply = lambda _request: "Sure! Here is my reply, not JSON."
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
         assert llm_server.count("chat.completions") == 2
         assert reply.drafter == "offline-fallback"
@@ -230,7 +232,7 @@ class TestAnswers:
             answer(f"{first} {'Das ist wirklich ganz einfach. ' * 12}", ["returns-window-de"])
         )
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(request)
 
         assert len(reply.text) <= 280
         assert reply.text.startswith(first) and reply.text.endswith(".")
@@ -242,7 +244,7 @@ class TestAnswers:
         request = prepare_request(context, RETURNS_DE, Channel.WEBHOOK, "Frau Berger")
         llm_server.queue_reply(answer(GOOD_DE, ["returns-window-de"]))
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(request)
 
         assert "register_mismatch" in reply.flags
 
@@ -254,7 +256,7 @@ class TestAnswers:
         leaked = "Hallo Lena, deine Bestellung NH-2024-48213 kannst du 30 Tage lang zurückschicken."
         llm_server.queue_reply(answer(leaked, ["returns-window-de"]))
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(request)
 
         assert "48213" not in reply.text and "[…]" in reply.text
         assert "personal_data_in_public" in reply.flags
@@ -268,7 +270,7 @@ class TestAnswers:
             answer(GOOD_DE, ["returns-window-de"], public_reply=public, private_followup=GOOD_DE)
         )
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
         assert reply.text == public
         assert isinstance(reply, LlmDraftReply) and reply.private_followup == GOOD_DE
@@ -280,7 +282,7 @@ class TestAnswers:
         request = prepare_request(context, text, Channel.FACEBOOK, "Jonas")
         llm_server.queue_reply(answer(GOOD_DE.replace("Anna", "Jonas"), ["returns-window-de"]))
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(request)
 
         assert reply.action is DraftAction.ESCALATE
         assert {"legal_threat", "needs_person"} <= set(reply.flags)
@@ -292,7 +294,7 @@ class TestAnswers:
             context, "Buy 1000 real followers cheap!!! DM me", Channel.X, None
         )
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(request)
 
         assert reply.action is DraftAction.IGNORE and reply.text == ""
         assert llm_server.count("chat.completions") == 0
@@ -305,7 +307,7 @@ class TestOutages:
         llm_server.fail("chat.completions", times=2, status=503, headers=FAST_RETRY)
         llm_server.queue_reply(answer(GOOD_DE, ["returns-window-de"]))
 
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
         assert reply.drafter == "llm" and reply.text == GOOD_DE
         assert llm_server.count("chat.completions") == 3
@@ -316,12 +318,12 @@ class TestOutages:
         llm_server.fail("chat.completions", times=3, status=500, headers=FAST_RETRY)
 
         with pytest.raises(TransientError):
-            await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+            await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
     async def test_server_down_raises_transient_error(self, returns_request: DraftRequest) -> None:
         with OpenAIStandIn() as gone:
             url = gone.url  # the port is closed once the stand-in stops
-        drafter = LlmDrafter(llm_settings(url, llm_max_retries=0))
+        drafter = LlmDrafter(server_of(llm_settings(url, llm_max_retries=0)))
 
         with pytest.raises(TransientError):
             await drafter.draft(returns_request)
@@ -331,7 +333,7 @@ class TestOutages:
     ) -> None:
         with OpenAIStandIn() as gone:
             url = gone.url
-        drafter = LlmDrafter(llm_settings(url, llm_max_retries=0))
+        drafter = LlmDrafter(server_of(llm_settings(url, llm_max_retries=0)))
 
         reply = await draft_with_fallback(
             drafter, OfflineDrafter(), returns_request, LlmOutageMode.OFFLINE_DRAFT
@@ -345,7 +347,7 @@ class TestOutages:
     ) -> None:
         with OpenAIStandIn() as gone:
             url = gone.url
-        drafter = LlmDrafter(llm_settings(url, llm_max_retries=0))
+        drafter = LlmDrafter(server_of(llm_settings(url, llm_max_retries=0)))
 
         with pytest.raises(TransientError):
             await draft_with_fallback(
@@ -359,7 +361,7 @@ class TestOutages:
         llm_server.queue_reply(answer(GOOD_DE, ["returns-window-de"]))
 
         started = time.perf_counter()
-        reply = await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+        reply = await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
         assert time.perf_counter() - started >= 0.4
         assert reply.text == GOOD_DE and llm_server.count("chat.completions") == 2
@@ -368,7 +370,7 @@ class TestOutages:
         self, llm_server: OpenAIStandIn, returns_request: DraftRequest
     ) -> None:
         llm_server.fail("chat.completions", status=429, headers={"Retry-After": "7"})
-        drafter = LlmDrafter(llm_settings(llm_server.url, llm_max_retries=0))
+        drafter = LlmDrafter(server_of(llm_settings(llm_server.url, llm_max_retries=0)))
 
         with pytest.raises(RateLimitedError) as caught:
             await drafter.draft(returns_request)
@@ -381,14 +383,14 @@ class TestOutages:
         llm_server.fail("chat.completions", status=401)
 
         with pytest.raises(PermanentError, match="OPENAI_API_KEY"):
-            await LlmDrafter(llm_settings(llm_server.url)).draft(returns_request)
+            await LlmDrafter(server_of(llm_settings(llm_server.url))).draft(returns_request)
 
     async def test_concurrency_toward_the_server_is_bounded_by_the_setting(
         self, llm_server: OpenAIStandIn, returns_request: DraftRequest
     ) -> None:
         llm_server.default_reply = lambda _request: answer(GOOD_DE, ["returns-window-de"])
         llm_server.delay("chat.completions", 0.2)
-        drafter = LlmDrafter(llm_settings(llm_server.url, llm_max_concurrency=2))
+        drafter = LlmDrafter(server_of(llm_settings(llm_server.url, llm_max_concurrency=2)))
 
         started = time.perf_counter()
         replies = await asyncio.gather(*(drafter.draft(returns_request) for _ in range(6)))

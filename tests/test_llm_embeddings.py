@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from bot.errors import PermanentError, TransientError
-from bot.knowledge_index import open_knowledge
 from bot.llm.embeddings import OpenAIEmbedder
 from bot.models import Language
 from bot.settings import Settings
+from bot.wiring import open_knowledge
 from tests.stand_ins import OpenAIStandIn, embed_text
 
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.drafting import DraftingContext
-from bot.knowledge_index import OpenedKnowledge
-from bot.llm import build_drafter
-from bot.models import Channel
-from bot.reconciler import reconcile_once
+from bot.drafting.pipeline import DraftingContext
+from bot.faq.opening import OpenedKnowledge
+from bot.jobs.reconciler import reconcile_once
+from bot.models import Channel, InboundMessage, LlmOutageMode
 from bot.review import CardStatus, KnowledgeCatalog
-from bot.services import Desk, InboundMessage, take_in
-from bot.settings import LlmOutageMode, LlmProvider, Settings
+from bot.services import Desk, take_in
+from bot.settings import LlmProvider, Settings
 from bot.storage import Database
+from bot.wiring import build_drafter
 from tests.fakes.ports import RecordingBoard
 from tests.stand_ins import OpenAIStandIn
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.drafting import DraftingContext, draft_reply, prepare_request
-from bot.knowledge_index import OpenedKnowledge
+from bot.drafting.offline import OfflineDrafter
+from bot.drafting.pipeline import DraftingContext, draft_reply, prepare_request
+from bot.faq.opening import OpenedKnowledge
 from bot.models import Channel, DraftAction, Language
-from bot.offline_drafter import OfflineDrafter
 
 
 @pytest.fixture

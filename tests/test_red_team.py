@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.drafting import DraftingContext, DraftReply, prepare_request
-from bot.knowledge_index import OpenedKnowledge
+from bot.drafting.offline import OfflineDrafter
+from bot.drafting.pipeline import DraftingContext, prepare_request
+from bot.drafting.port import DraftReply
+from bot.faq.opening import OpenedKnowledge
 from bot.llm.drafter import LlmDrafter
 from bot.llm.prompting import PromptSet
 from bot.models import Channel, DraftAction
-from bot.offline_drafter import OfflineDrafter
 from bot.settings import LlmProvider, Settings
+from bot.wiring import llm_server as server_of
 from tests.stand_ins import OpenAIStandIn
 from tests.stand_ins.wire import JSONObject
 
@@ -91,7 +93,7 @@ async def run_red_team(
         openai_api_key="test-key",
         llm_max_retries=0,
     )
-    drafter = LlmDrafter(settings)
+    drafter = LlmDrafter(server_of(settings))
     results = []
     for line in load_lines():
         llm_server.default_reply = obeying_model(line)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.knowledge_index import OpenedKnowledge
+from bot.faq.opening import OpenedKnowledge
 from bot.models import Language
 from bot.settings import Settings
 

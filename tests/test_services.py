@@ -10,18 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from bot.drafting import DraftingContext
+from bot.drafting.offline import OfflineDrafter
+from bot.drafting.pipeline import DraftingContext
 from bot.errors import OutcomeUnknownError, PermanentError, RateLimitedError, TransientError
-from bot.knowledge_files import load_knowledge
-from bot.knowledge_index import OpenedKnowledge
-from bot.models import Channel, DecisionKind, DeliveryState, DraftAction, EnquiryKind
-from bot.offline_drafter import OfflineDrafter
-from bot.outbox import DeliveryWorker
-from bot.reconciler import reconcile_once
+from bot.faq.files import load_knowledge
+from bot.faq.opening import OpenedKnowledge
+from bot.jobs.delivery import DeliveryWorker
+from bot.jobs.reconciler import reconcile_once
+from bot.models import (
+    Channel,
+    DecisionKind,
+    DeliveryState,
+    DraftAction,
+    EnquiryKind,
+    InboundMessage,
+)
 from bot.review import CardStatus, KnowledgeCatalog
 from bot.services import (
     Desk,
-    InboundMessage,
     Outcome,
     approve_draft,
     escalate_conversation,

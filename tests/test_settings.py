@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import AliasChoices
 
-from bot.settings import EmbeddingModel, LlmProvider, RetrievalMode, Settings
+from bot.models import EmbeddingModel, RetrievalMode
+from bot.settings import LlmProvider, Settings
 
 ENV_EXAMPLE = Path(__file__).parents[1] / ".env.example"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import Runtime
-from bot.embeddings import UseEmbedder
-from bot.models import Channel, Delivery, DeliveryState, utc_now
-from bot.services import InboundMessage, take_in
+from bot.faq.embedders import UseEmbedder
+from bot.models import Channel, Delivery, DeliveryState, InboundMessage, utc_now
+from bot.services import take_in
 from bot.settings import Settings
 from bot.slack.blocks import Action
 from bot.storage import tables

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.embeddings import UseEmbedder
-from bot.models import Channel, DecisionKind, EnquiryKind
-from bot.services import InboundMessage, take_in
+from bot.faq.embedders import UseEmbedder
+from bot.models import Channel, DecisionKind, EnquiryKind, InboundMessage
+from bot.services import take_in
 from bot.slack.blocks import Action, Field, Form
 from bot.slack.modals import EditMetadata
 from bot.storage import tables

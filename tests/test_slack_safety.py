@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.embeddings import UseEmbedder
+from bot.faq.embedders import UseEmbedder
 from bot.slack.blocks import Action, Field, Form
 from bot.storage import tables
 from tests.slack_harness import (

@@ -9,12 +9,12 @@ import pytest
 import yaml
 from starlette.routing import Route
 
-from bot.app import build_runtime
-from bot.embeddings import UseEmbedder
 from bot.errors import InputError
+from bot.faq.embedders import UseEmbedder
 from bot.settings import Settings
 from bot.slack.blocks import SHORTCUT_DRAFT
 from bot.slack.wiring import EVENTS_PATH, LoggingBoard, SlackMode, build_slack, slack_mode
+from bot.wiring import build_runtime
 from tests.conftest import FIXTURE_KNOWLEDGE
 from tests.slack_harness import slack_settings
 from tests.stand_ins import SlackStandIn

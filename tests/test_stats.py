@@ -8,12 +8,12 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.drafting import DraftingContext
-from bot.knowledge_index import OpenedKnowledge
-from bot.models import Channel
-from bot.offline_drafter import OfflineDrafter
+from bot.drafting.offline import OfflineDrafter
+from bot.drafting.pipeline import DraftingContext
+from bot.faq.opening import OpenedKnowledge
+from bot.models import Channel, InboundMessage
 from bot.review import KnowledgeCatalog, current_draft
-from bot.services import Desk, InboundMessage, approve_draft, reject_draft, take_in
+from bot.services import Desk, approve_draft, reject_draft, take_in
 from bot.settings import Settings
 from bot.storage import Database
 from tests.fakes.ports import RecordingBoard

@@ -30,6 +30,7 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.intake import Intake
 from bot.channels.outbound import encode_json, json_member, post_json
 from bot.channels.webhooks import (
+    MAX_FIELD_LENGTH,
     RejectedRequest,
     accepted,
     guarded,
@@ -42,14 +43,11 @@ from bot.channels.webhooks import (
     text_of,
 )
 from bot.errors import PermanentError
-from bot.models import Channel, Delivery
-from bot.services import InboundMessage
+from bot.models import Channel, Delivery, InboundMessage
 
 PATH = "/webhooks/generic"
 SIGNATURE_HEADER = "X-ReplyDesk-Signature"
 TIMESTAMP_HEADER = "X-ReplyDesk-Timestamp"
-# The database keeps external ids and names in 255 characters.
-_MAX_ID_LENGTH = 255
 _MAX_LABEL_LENGTH = 32
 
 
@@ -74,7 +72,7 @@ def parse_generic(payload: Mapping[str, object]) -> InboundMessage:
         RejectedRequest: 400 naming the first field that is missing or unusable.
     """
     external_id = text_of(payload, "id")
-    if not external_id or len(external_id) > _MAX_ID_LENGTH:
+    if not external_id or len(external_id) > MAX_FIELD_LENGTH:
         raise RejectedRequest(400, "field 'id' must be a non-empty string (at most 255 chars)")
     text = payload.get("text")
     if not isinstance(text, str) or not text.strip():
@@ -84,7 +82,7 @@ def parse_generic(payload: Mapping[str, object]) -> InboundMessage:
         raise RejectedRequest(400, "field 'reply_url' must be an http(s) URL")
     author = member(payload, "author")
     author_id = text_of(author, "id")
-    if author_id is not None and not 0 < len(author_id) <= _MAX_ID_LENGTH:
+    if author_id is not None and not 0 < len(author_id) <= MAX_FIELD_LENGTH:
         raise RejectedRequest(400, "field 'author.id' must be a non-empty string")
     name = author.get("name")
     label = payload.get("channel")
@@ -94,7 +92,7 @@ def parse_generic(payload: Mapping[str, object]) -> InboundMessage:
         external_id=external_id,
         text=text,
         author_id=author_id,
-        author_name=name[:_MAX_ID_LENGTH] if isinstance(name, str) and name.strip() else None,
+        author_name=name[:MAX_FIELD_LENGTH] if isinstance(name, str) and name.strip() else None,
         language_hint=language[:_MAX_LABEL_LENGTH] if isinstance(language, str) else None,
         reply_target={
             "reply_url": reply_url,

@@ -15,7 +15,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.services import Desk, InboundMessage, Receipt, draft_conversation, receive_enquiry
+from bot.models import InboundMessage
+from bot.services import Desk, Receipt, draft_conversation, receive_enquiry
 
 log = logging.getLogger(__name__)
 

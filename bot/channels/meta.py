@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.intake import Intake
 from bot.channels.webhooks import (
+    MAX_FIELD_LENGTH,
     accepted,
     guarded,
     hmac_sha256,
@@ -39,13 +40,11 @@ from bot.channels.webhooks import (
     require_signature,
     text_of,
 )
-from bot.models import Channel, EnquiryKind
-from bot.services import InboundMessage
+from bot.models import Channel, EnquiryKind, InboundMessage
 
 PATH = "/webhooks/meta"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _OBJECTS = {"page": Channel.FACEBOOK, "instagram": Channel.INSTAGRAM}
-_MAX_NAME_LENGTH = 255
 # Attachment types a person should see named on the card; the rest are "other".
 _ATTACHMENT_KINDS = {
     "image": (EnquiryKind.PHOTO, "[photo]"),
@@ -142,7 +141,7 @@ def _from_change(
         external_id=comment_id,
         text=shown,
         author_id=author_id,
-        author_name=name[:_MAX_NAME_LENGTH] if name else None,
+        author_name=name[:MAX_FIELD_LENGTH] if name else None,
         kind=kind,
         reply_target={
             "kind": "comment",

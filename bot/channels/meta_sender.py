@@ -64,7 +64,7 @@ class MetaSender:
         }
         body = encode_json(payload)
         response = await post_json(
-            self._client, f"{self._graph_url}{path}", body, headers, "Graph API", read_graph_error
+            self._client, f"{self._graph_url}{path}", body, headers, "Graph API", map_graph_error
         )
         # A 2xx means it was posted: never turn that into a failure someone might retry.
         return json_member(response, "message_id") or json_member(response, "id") or ""
@@ -100,7 +100,7 @@ def _segment(value: str | None) -> str:
     return quote(value, safe="") if value else ""
 
 
-def read_graph_error(response: httpx.Response) -> BotError | None:
+def map_graph_error(response: httpx.Response) -> BotError | None:
     """The outbox error a Graph error answer means, or None to go by the HTTP status.
 
     Graph reports throttling with HTTP 400/403 and an error code, and marks some failures

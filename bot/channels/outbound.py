@@ -15,9 +15,7 @@ Nothing here retries by itself: the outbox already does, and retrying twice mult
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
 from collections.abc import Callable, Mapping
 
 import httpx
@@ -28,6 +26,7 @@ from bot.errors import (
     PermanentError,
     RateLimitedError,
     TransientError,
+    retry_after_seconds,
 )
 
 # Reads a platform's error answer; returns the outbox error it means, or None for "go by status".
@@ -35,7 +34,6 @@ ErrorReader = Callable[[httpx.Response], BotError | None]
 
 # When a 429 names no wait, this is how long we leave the platform alone.
 DEFAULT_RETRY_AFTER_SECONDS = 30.0
-_MAX_RETRY_AFTER_SECONDS = 3600.0
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 _CANNOT_SEND = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 
@@ -74,42 +72,40 @@ async def post_json(
         raise OutcomeUnknownError(
             f"{platform} did not answer ({type(exc).__name__}); the reply may have been posted"
         ) from exc
-    if response.status_code >= 300 and response.status_code != 429 and read_error is not None:
-        specific = read_error(response)
-        if specific is not None:
-            raise specific
-    raise_for_status(response, platform)
+    error = map_http_error(response, platform, read_error=read_error)
+    if error is not None:
+        raise error
     return response
 
 
-def raise_for_status(response: httpx.Response, platform: str, detail: str = "") -> None:
-    """Raise the outbox error for a non-2xx answer; `detail` is appended for staff."""
+def map_http_error(
+    response: httpx.Response, platform: str, *, read_error: ErrorReader | None = None
+) -> BotError | None:
+    """The outbox error a non-2xx answer means (None for 2xx).
+
+    Args:
+        response: the platform's answer.
+        platform: name used in error messages shown to staff.
+        read_error: platform-specific reading of an error answer, asked first (not for 429).
+    """
     status = response.status_code
     if status < 300:
-        return
-    suffix = f": {detail}" if detail else ""
+        return None
+    if status != 429 and read_error is not None:
+        specific = read_error(response)
+        if specific is not None:
+            return specific
     if status == 429:
-        raise RateLimitedError(f"{platform} rate limit{suffix}", retry_after_seconds(response))
+        return RateLimitedError(f"{platform} rate limit", rate_limit_wait(response))
     if status >= 500 or status == 408:
-        raise TransientError(f"{platform} answered HTTP {status}{suffix}")
-    raise PermanentError(f"{platform} refused the reply: HTTP {status}{suffix}")
+        return TransientError(f"{platform} answered HTTP {status}")
+    return PermanentError(f"{platform} refused the reply: HTTP {status}")
 
 
-def retry_after_seconds(response: httpx.Response, now: float | None = None) -> float:
-    """How long a 429 asks us to wait: Retry-After (seconds or a date), or X's reset time."""
-    current = time.time() if now is None else now
-    header = response.headers.get("retry-after", "").strip()
-    wait: float | None = None
-    if header.isdigit():
-        wait = float(header)
-    elif header:
-        wait = _seconds_until(header, current)
-    reset = response.headers.get("x-rate-limit-reset", "").strip()
-    if wait is None and reset.isdigit():
-        wait = float(reset) - current
-    if wait is None:
-        return DEFAULT_RETRY_AFTER_SECONDS
-    return min(max(wait, 1.0), _MAX_RETRY_AFTER_SECONDS)
+def rate_limit_wait(response: httpx.Response, now: float | None = None) -> float:
+    """How long a 429 asks us to wait; at least a second, 30 s when it does not say."""
+    wait = retry_after_seconds(response.headers, now)
+    return DEFAULT_RETRY_AFTER_SECONDS if wait is None else max(wait, 1.0)
 
 
 def json_member(response: httpx.Response, *path: str) -> str | None:
@@ -128,13 +124,3 @@ def json_member(response: httpx.Response, *path: str) -> str | None:
 def encode_json(payload: Mapping[str, object]) -> bytes:
     """The compact UTF-8 JSON bytes we post; non-ASCII text is sent as is, not escaped."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _seconds_until(http_date: str, now: float) -> float | None:
-    try:
-        moment = email.utils.parsedate_to_datetime(http_date)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        return None
-    return moment.timestamp() - now

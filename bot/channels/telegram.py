@@ -40,8 +40,7 @@ from bot.channels.webhooks import (
     read_body,
     require_signature,
 )
-from bot.models import Channel, EnquiryKind
-from bot.services import InboundMessage
+from bot.models import Channel, EnquiryKind, InboundMessage
 
 log = logging.getLogger(__name__)
 

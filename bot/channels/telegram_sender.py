@@ -109,7 +109,7 @@ class TelegramSender:
                 chat_id=_chat_id(chat), text=delivery.text, reply_parameters=reply
             )
         except TelegramError as exc:
-            raise outbox_error(exc) from exc
+            raise map_telegram_error(exc) from exc
         return str(sent.message_id)
 
     async def close(self) -> None:
@@ -129,7 +129,7 @@ class TelegramSender:
         self._ready = True
 
 
-def outbox_error(exc: TelegramError) -> BotError:
+def map_telegram_error(exc: TelegramError) -> BotError:
     """The outbox error for a PTB error raised by sendMessage (see the module docstring)."""
     name = type(exc).__name__
     if isinstance(exc, RetryAfter):

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 # Platforms resend a delivery within minutes; a signed request older than this is a replay.
 TIMESTAMP_TOLERANCE_SECONDS = 300
+# The database keeps external ids and names in this many characters.
+MAX_FIELD_LENGTH = 255
 # A body a little over the limit is read to the end and then refused, so the client sees the
 # 413 rather than a reset connection; beyond this we stop reading and let the socket close.
 _DRAIN_LIMIT = 8 * MAX_BODY_BYTES

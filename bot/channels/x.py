@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.intake import Intake
 from bot.channels.webhooks import (
+    MAX_FIELD_LENGTH,
     RejectedRequest,
     accepted,
     guarded,
@@ -35,8 +36,7 @@ from bot.channels.webhooks import (
     require_signature,
     text_of,
 )
-from bot.models import Channel
-from bot.services import InboundMessage
+from bot.models import Channel, InboundMessage
 
 PATH = "/webhooks/x"
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
@@ -44,7 +44,6 @@ _LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
 # X's "lang" for posts without language ("und") or without words ("zxx") is no hint.
 _NO_LANGUAGE = frozenset({"und", "zxx", "qme", "qht", "art"})
 _MAX_CRC_TOKEN = 1024
-_MAX_NAME_LENGTH = 255
 
 
 def crc_response_token(consumer_secret: str, crc_token: str) -> str:
@@ -78,7 +77,7 @@ def _mentions(payload: Mapping[str, object], own: str | None) -> Iterator[Inboun
             external_id=post_id,
             text=text,
             author_id=user_id,
-            author_name=name[:_MAX_NAME_LENGTH] if name else None,
+            author_name=name[:MAX_FIELD_LENGTH] if name else None,
             language_hint=lang[:8] if lang and lang not in _NO_LANGUAGE else None,
             reply_target={"kind": "tweet", "tweet_id": post_id},
         )
@@ -109,7 +108,7 @@ def _direct_messages(payload: Mapping[str, object], own: str | None) -> Iterator
             external_id=event_id,
             text=text,
             author_id=sender,
-            author_name=name[:_MAX_NAME_LENGTH] if name else None,
+            author_name=name[:MAX_FIELD_LENGTH] if name else None,
             reply_target={"kind": "dm", "participant_id": sender},
         )
 

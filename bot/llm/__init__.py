@@ -1,30 +1,34 @@
-"""Drafting with a language model on any OpenAI-compatible server, grounded and checked.
+"""Adapters to OpenAI-compatible servers: the drafter, embeddings, and their error mapping.
 
-Modules: `drafter` (LlmDrafter), `schema` (the typed answer), `prompting` (prompts/llm/),
-`grounding` and `safety` (checks on every answer), `outages` (error mapping and
-`draft_with_fallback`), `embeddings` (OpenAIEmbedder). This package module stays light:
-LangChain and openai load only when an LLM drafter is built, so the CLI starts fast.
+Modules: `server` (LlmServer: where and how), `drafter` (LlmDrafter), `schema` (the typed
+answer), `prompting` (prompts/llm/), `grounding` and `safety` (checks on every answer),
+`errors` (openai errors to ours), `embeddings` (OpenAIEmbedder). The face loads LangChain
+and openai only when one of their names is used, so the CLI starts fast.
 """
 
 from __future__ import annotations
 
-from bot.drafting import Drafter
-from bot.offline_drafter import OfflineDrafter
-from bot.settings import LlmProvider, Settings
+import importlib
+from typing import TYPE_CHECKING
+
+from bot.llm.server import DEFAULT_BASE_URL, LlmServer
+
+if TYPE_CHECKING:
+    from bot.llm.drafter import LlmDrafter
+    from bot.llm.embeddings import OpenAIEmbedder
+    from bot.llm.errors import map_openai_error
+
+__all__ = ["DEFAULT_BASE_URL", "LlmDrafter", "LlmServer", "OpenAIEmbedder", "map_openai_error"]
+
+_LAZY = {
+    "LlmDrafter": "bot.llm.drafter",
+    "OpenAIEmbedder": "bot.llm.embeddings",
+    "map_openai_error": "bot.llm.errors",
+}
 
 
-def build_drafter(settings: Settings, offline: OfflineDrafter | None = None) -> Drafter:
-    """Return the `LlmDrafter` when LLM_PROVIDER=openai, else the offline drafter.
-
-    Args:
-        settings: ReplyDesk settings (provider, server, model, limits).
-        offline: an offline drafter to reuse, as the fallback of the LLM drafter too.
-    """
-    fallback = offline or OfflineDrafter()
-    if settings.llm_provider is LlmProvider.OPENAI:
-        from bot.llm.drafter import LlmDrafter
-        from bot.llm.outages import OutageAwareDrafter
-
-        llm = LlmDrafter(settings, fallback=fallback)
-        return OutageAwareDrafter(llm, fallback, settings.llm_outage_mode)
-    return fallback
+def __getattr__(name: str) -> object:
+    """Import the heavy adapters on first use."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

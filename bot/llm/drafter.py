@@ -8,7 +8,7 @@ correction is a flag on the draft.
 
 Usage::
 
-    drafter = LlmDrafter(settings)
+    drafter = LlmDrafter(LlmServer(model="gpt-4o-mini", base_url="http://localhost:8000/v1"))
     reply = await drafter.draft(prepare_request(context, text, channel, author))
 """
 
@@ -22,12 +22,15 @@ import openai
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_openai import ChatOpenAI
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
-from bot.drafting import DraftReply, DraftRequest
-from bot.llm import grounding, safety
+from bot.drafting.fallback import OFFLINE_FALLBACK
+from bot.drafting.offline import OfflineDrafter
+from bot.drafting.port import DraftReply, DraftRequest
+from bot.drafting.triage import Label
+from bot.llm import grounding, safety  # the modules, not the face
+from bot.llm.errors import map_openai_error
 from bot.llm.grounding import PUBLIC_CHANNELS, offered_passages
-from bot.llm.outages import OFFLINE_FALLBACK, map_openai_error
 from bot.llm.prompting import (
     PromptSet,
     build_messages,
@@ -41,12 +44,9 @@ from bot.llm.schema import (
     public_text,
     response_schema,
 )
+from bot.llm.server import LlmServer
 from bot.models import DraftAction, Passage
-from bot.offline_drafter import OfflineDrafter
-from bot.settings import Settings
-from bot.triage import Label
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 FALLBACK_OFFLINE = "fallback_offline"
 MALFORMED_ANSWER = "malformed_answer"
 NEEDS_PERSON = "needs_person"
@@ -72,18 +72,17 @@ class LlmDrafter:
 
     def __init__(
         self,
-        settings: Settings,
+        server: LlmServer,
         *,
         fallback: OfflineDrafter | None = None,
         prompts: PromptSet | None = None,
     ) -> None:
-        api_key = settings.openai_api_key or SecretStr("not-needed-by-local-servers")
         model = ChatOpenAI(
-            model=settings.openai_model,
-            base_url=settings.openai_base_url or DEFAULT_BASE_URL,
-            api_key=api_key,
-            max_retries=settings.llm_max_retries,
-            timeout=settings.llm_timeout_seconds,
+            model=server.model,
+            base_url=server.url,
+            api_key=server.key,
+            max_retries=server.max_retries,
+            timeout=server.timeout_seconds,
         )
         # A ready JSON schema, not the pydantic class: the class makes the openai client
         # rebuild the schema and parse on every call (measured: ~5 ms a draft), and its
@@ -91,7 +90,7 @@ class LlmDrafter:
         self._structured = model.with_structured_output(
             response_schema(), method="json_schema", include_raw=True, strict=True
         )
-        self._semaphore = asyncio.Semaphore(settings.llm_max_concurrency)
+        self._semaphore = asyncio.Semaphore(server.max_concurrency)
         self._fallback = fallback or OfflineDrafter()
         self._prompts = prompts or PromptSet.load()
         self._fingerprint = safety.leak_fingerprint(self._prompts.instruction_texts())

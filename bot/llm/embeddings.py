@@ -1,7 +1,7 @@
 """Embeddings from an OpenAI-compatible server, behind the same `Embedder` port as the local models.
 
 The name `openai:<model>` is recorded with the index, so a change of embedding model is
-refused by the vector store until the index is rebuilt (see `bot.vector_store`).
+refused by the vector store until the index is rebuilt (see `bot.faq.vector_store`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from collections.abc import Sequence
 import numpy as np
 import openai
 
-from bot.embeddings import Vectors
-from bot.llm.outages import map_openai_error
+from bot.faq.embedders import Vectors
+from bot.llm.errors import map_openai_error
+from bot.llm.server import DEFAULT_BASE_URL
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _BATCH = 128
 
 

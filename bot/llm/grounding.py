@@ -2,7 +2,7 @@
 
 Each check returns what it corrected together with the flags that tell the reviewer so,
 because a corrected draft must never look like a clean one. `bot.llm.safety` holds the
-checks for hostile input; `bot.evaluation` reuses both to measure any drafter.
+checks for hostile input; `bot.cli.evaluation` reuses both to measure any drafter.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.drafting import DraftRequest
-from bot.knowledge_files import Guidelines
-from bot.language import detect_language
+from bot.drafting.language import detect_language
+from bot.drafting.port import DraftRequest
+from bot.faq.files import Guidelines
 from bot.models import Channel, Language, Passage, Register
 
 PUBLIC_CHANNELS = frozenset({Channel.FACEBOOK, Channel.INSTAGRAM, Channel.X})

@@ -17,13 +17,13 @@ from pathlib import Path
 import yaml
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from bot.drafting import DraftRequest
+from bot.drafting.port import DraftRequest
+from bot.drafting.triage import Label
 from bot.errors import PermanentError
-from bot.indexing import plain_text
+from bot.faq.text import plain_text
 from bot.llm.grounding import PUBLIC_CHANNELS, offered_passages, shorten_at_sentence
 from bot.models import FaqEntry, GuidelineClause, Passage
 from bot.resources import PROMPTS_DIR
-from bot.triage import Label
 
 # Clause roles every draft is written under; triage adds the ones its labels imply.
 BASE_ROLES = (

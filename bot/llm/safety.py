@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.triage import Label, Triage, triage
+from bot.drafting.triage import Label, Triage, triage
 
 # Flags for the review card.
 INJECTION = "injection"

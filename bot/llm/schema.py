@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 from pydantic.config import JsonDict
 
-from bot.drafting import DraftReply, DraftRequest
+from bot.drafting.port import DraftReply, DraftRequest
 from bot.llm.grounding import PUBLIC_CHANNELS
 
 

@@ -8,6 +8,8 @@
 Network calls never happen inside a database transaction.
 """
 
+from bot.drafting.fallback import LLM_UNAVAILABLE
+from bot.models import InboundMessage
 from bot.services.cards import card_of_draft, card_of_enquiry, card_ref, publish_card
 from bot.services.decisions import (
     approve_draft,
@@ -16,7 +18,7 @@ from bot.services.decisions import (
     reject_draft,
     retry_delivery,
 )
-from bot.services.desk import LLM_UNAVAILABLE, ActionResult, Desk, InboundMessage, Outcome, Receipt
+from bot.services.desk import ActionResult, Desk, Outcome, Receipt
 from bot.services.intake import claim_event, draft_conversation, receive_enquiry, take_in
 
 __all__ = [

@@ -8,21 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.drafting import DraftingContext
+from bot.drafting.pipeline import DraftingContext
 from bot.errors import NotFoundError
 from bot.models import (
-    Channel,
     Decision,
     Enquiry,
-    EnquiryKind,
     utc_now,
 )
 from bot.ports import ReviewBoard
 from bot.review import KnowledgeCatalog
 from bot.storage import Database, UnitOfWork
-
-# Flag of a draft the offline drafter wrote because the language model was unreachable.
-LLM_UNAVAILABLE = "llm_unavailable"
 
 
 @dataclass
@@ -48,20 +43,6 @@ class Desk:
     def draft_lock(self, conversation_id: str) -> asyncio.Lock:
         """Serialise drafting of one conversation so two runs never race to replace each other."""
         return self._draft_locks.setdefault(conversation_id, asyncio.Lock())
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    """A customer's message as a channel adapter hands it over."""
-
-    channel: Channel
-    external_id: str
-    text: str
-    author_id: str | None = None
-    author_name: str | None = None
-    language_hint: str | None = None
-    kind: EnquiryKind = EnquiryKind.TEXT
-    reply_target: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

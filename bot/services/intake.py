@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from bot.drafting import DraftReply, draft_reply
+from bot.drafting.fallback import LLM_UNAVAILABLE
+from bot.drafting.pipeline import draft_reply
+from bot.drafting.port import DraftReply
 from bot.errors import TransientError
 from bot.models import (
     Channel,
@@ -13,11 +15,12 @@ from bot.models import (
     DraftAction,
     Enquiry,
     EnquiryKind,
+    InboundMessage,
     Language,
 )
 from bot.review import KnowledgeCatalog, current_draft
 from bot.services.cards import post_history, publish_card
-from bot.services.desk import LLM_UNAVAILABLE, Desk, InboundMessage, Receipt
+from bot.services.desk import Desk, Receipt
 from bot.storage import DraftingState, UnitOfWork
 
 # How far back a customer's open (undecided) conversation is looked for.

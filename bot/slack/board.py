@@ -15,7 +15,13 @@ from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import BotError, PermanentError, RateLimitedError, TransientError
+from bot.errors import (
+    BotError,
+    PermanentError,
+    RateLimitedError,
+    TransientError,
+    retry_after_seconds,
+)
 from bot.ports import CardRef
 from bot.review import ReviewCard
 from bot.slack.blocks import Block, build_review_blocks, fallback_text
@@ -35,7 +41,7 @@ def slack_error_code(exc: SlackApiError) -> str:
     return str(error or "unknown_error")
 
 
-def translate_slack_error(exc: Exception, method: str) -> BotError:
+def map_slack_error(exc: Exception, method: str) -> BotError:
     """Map a slack_sdk or network failure of `method` to our error tree.
 
     Args:
@@ -61,14 +67,8 @@ def translate_slack_error(exc: Exception, method: str) -> BotError:
 
 def _retry_after(exc: SlackApiError) -> float:
     headers = exc.response.headers if exc.response is not None else {}
-    for name, value in headers.items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) else value
-            try:
-                return max(float(raw), 0.0)
-            except (TypeError, ValueError):
-                break
-    return _DEFAULT_RETRY_AFTER
+    wait = retry_after_seconds(headers)
+    return _DEFAULT_RETRY_AFTER if wait is None else wait
 
 
 class SlackReviewBoard:
@@ -95,10 +95,10 @@ class SlackReviewBoard:
                 )
             except SlackApiError as exc:
                 if slack_error_code(exc) != "message_not_found":
-                    raise translate_slack_error(exc, "chat.update") from exc
+                    raise map_slack_error(exc, "chat.update") from exc
                 log.warning("card %s was deleted in Slack; posting it again", card.conversation_id)
             except (ClientError, TimeoutError, OSError) as exc:
-                raise translate_slack_error(exc, "chat.update") from exc
+                raise map_slack_error(exc, "chat.update") from exc
             else:
                 return existing
         return await self._post(text, blocks)
@@ -108,7 +108,7 @@ class SlackReviewBoard:
         try:
             await self.client.chat_postMessage(channel=ref.channel, thread_ts=ref.ts, text=text)
         except (SlackApiError, ClientError, TimeoutError, OSError) as exc:
-            raise translate_slack_error(exc, "chat.postMessage") from exc
+            raise map_slack_error(exc, "chat.postMessage") from exc
 
     async def tell(
         self,
@@ -124,7 +124,7 @@ class SlackReviewBoard:
                 channel=channel, user=user_id, text=text, blocks=blocks
             )
         except (SlackApiError, ClientError, TimeoutError, OSError) as exc:
-            raise translate_slack_error(exc, "chat.postEphemeral") from exc
+            raise map_slack_error(exc, "chat.postEphemeral") from exc
 
     async def _post(self, text: str, blocks: list[Block]) -> CardRef:
         try:
@@ -132,5 +132,5 @@ class SlackReviewBoard:
                 channel=self.channel, text=text, blocks=blocks
             )
         except (SlackApiError, ClientError, TimeoutError, OSError) as exc:
-            raise translate_slack_error(exc, "chat.postMessage") from exc
+            raise map_slack_error(exc, "chat.postMessage") from exc
         return CardRef(str(response["channel"]), str(response["ts"]))

@@ -17,9 +17,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import BotError
-from bot.models import Channel
+from bot.models import Channel, InboundMessage
 from bot.ports import CardRef
-from bot.services import InboundMessage, Receipt, claim_event, take_in
+from bot.services import Receipt, claim_event, take_in
 from bot.slack.blocks import SHORTCUT_DRAFT
 from bot.slack.interaction import Actor, Body, SlackDesk, actor_of, text_at
 

@@ -23,7 +23,7 @@ from bot.ports import CardRef
 from bot.review import ReviewCard
 from bot.services import ActionResult, Desk, Outcome
 from bot.slack.blocks import Block
-from bot.slack.board import SlackReviewBoard, translate_slack_error
+from bot.slack.board import SlackReviewBoard, map_slack_error
 from bot.slack.modals import stale_prompt
 from bot.slack.reviewers import Permission, ReviewerDirectory, explain_refusal
 
@@ -168,7 +168,7 @@ class SlackDesk:
         try:
             await self.board.client.views_open(trigger_id=actor.trigger_id or "", view=view)
         except (SlackApiError, ClientError, TimeoutError, OSError) as exc:
-            raise translate_slack_error(exc, "views.open") from exc
+            raise map_slack_error(exc, "views.open") from exc
 
     async def _guarded(
         self, label: str, actor: Actor | None, work: Coroutine[object, object, None]

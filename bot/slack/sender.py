@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.errors import OutcomeUnknownError, PermanentError
 from bot.models import Channel, Delivery
 from bot.slack.blocks import escape
-from bot.slack.board import translate_slack_error
+from bot.slack.board import map_slack_error
 
 
 class SlackReplySender:
@@ -45,13 +45,13 @@ class SlackReplySender:
                 channel=channel, thread_ts=thread_ts, text=escape(delivery.text)
             )
         except SlackApiError as exc:
-            raise translate_slack_error(exc, "chat.postMessage") from exc
+            raise map_slack_error(exc, "chat.postMessage") from exc
         except ClientConnectorError as exc:  # never connected: certainly not posted
-            raise translate_slack_error(exc, "chat.postMessage") from exc
+            raise map_slack_error(exc, "chat.postMessage") from exc
         except (TimeoutError, ClientConnectionError) as exc:
             raise OutcomeUnknownError(
                 "Slack did not confirm the reply; it may or may not have been posted"
             ) from exc
         except ClientError as exc:
-            raise translate_slack_error(exc, "chat.postMessage") from exc
+            raise map_slack_error(exc, "chat.postMessage") from exc
         return str(response["ts"])

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import yaml
 
-from bot.drafting import DraftReply, DraftRequest
+from bot.drafting.port import DraftReply, DraftRequest
+from bot.drafting.triage import Label
 from bot.errors import PermanentError
-from bot.indexing import plain_text, split_sentences
+from bot.faq.text import plain_text, split_sentences
 from bot.models import DraftAction, Language, Passage, Register
 from bot.resources import PROMPTS_DIR
-from bot.triage import Label
 
 _DU_FORMS = re.compile(r"\b(du|dich|dir|dein\w*)\b", re.IGNORECASE)
 _SHORTER_HINTS = re.compile(r"\b(short|shorter|kürzer|kurz|knapp)\b", re.IGNORECASE)

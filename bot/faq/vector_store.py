@@ -13,8 +13,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from bot.embeddings import Vectors
 from bot.errors import PermanentError
+from bot.faq.embedders import Vectors
 
 # Up to this many stored texts, search is an exact dot product over a copy in memory.
 _EXACT_SEARCH_LIMIT = 50_000

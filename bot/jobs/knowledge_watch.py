@@ -10,17 +10,18 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
-from bot.embeddings import Embedder
-from bot.knowledge_index import open_knowledge
+from bot.faq.opening import OpenedKnowledge
 from bot.review import KnowledgeCatalog
 from bot.services import Desk
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Fingerprint = tuple[tuple[str, int, int], ...]
+# Reads and re-indexes the knowledge folder (blocking: it runs in a thread).
+OpenKnowledge = Callable[[], OpenedKnowledge]
 
 
 def fingerprint(folder: Path) -> Fingerprint:
@@ -29,9 +30,9 @@ def fingerprint(folder: Path) -> Fingerprint:
     return tuple((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files)
 
 
-async def reload_knowledge(desk: Desk, settings: Settings, embedder: Embedder) -> None:
+async def reload_knowledge(desk: Desk, open_knowledge: OpenKnowledge) -> None:
     """Re-index the knowledge folder and point drafting and the catalog at the new version."""
-    opened = await asyncio.to_thread(open_knowledge, settings, None, embedder=embedder)
+    opened = await asyncio.to_thread(open_knowledge)
     desk.drafting = dataclasses.replace(
         desk.drafting, retriever=opened.retriever, guidelines=opened.knowledge.guidelines
     )
@@ -47,20 +48,20 @@ async def reload_knowledge(desk: Desk, settings: Settings, embedder: Embedder) -
 
 async def watch_knowledge(
     desk: Desk,
-    settings: Settings,
-    embedder: Embedder,
+    folder: Path,
+    open_knowledge: OpenKnowledge,
     stop: asyncio.Event,
     interval_seconds: float = 10.0,
 ) -> None:
-    """Reload whenever the files change, until `stop` is set."""
-    seen = fingerprint(settings.knowledge_dir)
+    """Reload whenever the files in `folder` change, until `stop` is set."""
+    seen = fingerprint(folder)
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-        current = fingerprint(settings.knowledge_dir)
+        current = fingerprint(folder)
         if current != seen and not stop.is_set():
             try:
-                await reload_knowledge(desk, settings, embedder)
+                await reload_knowledge(desk, open_knowledge)
                 seen = current
             except Exception:  # a half-written file must not stop the service
                 log.exception("knowledge reload failed; keeping the previous version")

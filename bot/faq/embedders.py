@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.errors import PermanentError
-from bot.settings import EmbeddingModel, EmbeddingsProvider, Settings
+from bot.models import EmbeddingModel
 
 Vectors = npt.NDArray[np.float32]
 
@@ -142,31 +142,6 @@ class HashingEmbedder:
             vector[bucket % self._dimension] += 1.0
         normalised: Vectors = _normalise(vector[None, :])[0]
         return normalised
-
-
-def embedder_for(settings: Settings) -> Embedder:
-    """Create the embedder the settings ask for: a local model, or an OpenAI-compatible server."""
-    if settings.embeddings_provider is EmbeddingsProvider.OPENAI:
-        from bot.llm.embeddings import OpenAIEmbedder
-
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
-        return OpenAIEmbedder(
-            settings.openai_embedding_model,
-            api_key=key,
-            base_url=settings.openai_base_url,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-        )
-    return build_embedder(settings.embedding_model)
-
-
-def build_embedder(model: EmbeddingModel) -> Embedder:
-    """Create the embedder the settings ask for (loading a model takes up to a second)."""
-    if model is EmbeddingModel.E5:
-        return E5Embedder()
-    if model is EmbeddingModel.HASHING:
-        return HashingEmbedder()
-    return UseEmbedder()
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bot.console import (
+from bot.cli.console import (
     err_console,
     indexing_progress,
     print_index_report,
@@ -20,16 +20,15 @@ from bot.console import (
     render_review,
     render_summary,
 )
-from bot.drafting import DraftingContext, draft_reply
+from bot.cli.evaluation import evaluate_drafts, render_evaluation
+from bot.cli.jsonl import draft_lines, retrieve_lines
+from bot.drafting import draft_reply
 from bot.errors import BotError
-from bot.evaluation import eval_app
-from bot.faq_import import import_faq
-from bot.jsonl import draft_lines, retrieve_lines
-from bot.knowledge_index import OpenedKnowledge, open_knowledge
-from bot.llm import build_drafter
+from bot.faq import OpenedKnowledge, import_faq
 from bot.models import Channel
 from bot.resources import SAMPLE_ENQUIRIES
 from bot.settings import Settings
+from bot.wiring import build_drafting, open_knowledge
 
 app = typer.Typer(
     help="ReplyDesk: personal replies to social-media enquiries, reviewed by people.",
@@ -37,6 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 knowledge_app = typer.Typer(help="Manage FAQ and guideline files.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure what the configured drafter writes.", no_args_is_help=True)
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(eval_app, name="eval")
 
@@ -50,15 +50,6 @@ Jsonl = Annotated[bool, typer.Option("--jsonl", help="Read JSON lines on stdin, 
 def _open(settings: Settings, knowledge_dir: Path | None) -> OpenedKnowledge:
     with err_console.status("Loading the embedding model…"), indexing_progress() as progress:
         return open_knowledge(settings, knowledge_dir, progress=progress)
-
-
-def _context(settings: Settings, opened: OpenedKnowledge) -> DraftingContext:
-    return DraftingContext(
-        retriever=opened.retriever,
-        guidelines=opened.knowledge.guidelines,
-        drafter=build_drafter(settings),
-        answer_threshold=settings.answer_threshold,
-    )
 
 
 @app.command()
@@ -93,7 +84,7 @@ def draft(jsonl: Jsonl = False, knowledge_dir: KnowledgeDir = None) -> None:
     settings = Settings()
     opened = _open(settings, knowledge_dir)
     print_knowledge_errors(opened.knowledge.errors)
-    context = _context(settings, opened)
+    context = build_drafting(settings, opened)
 
     async def run() -> None:
         async for result in draft_lines(sys.stdin, context):
@@ -113,7 +104,7 @@ def demo(
     console = Console()
     opened = _open(settings, None)
     print_index_report(opened.knowledge, opened.report, console)
-    context = _context(settings, opened)
+    context = build_drafting(settings, opened)
     titles = {entry.id: entry.question for entry in opened.knowledge.entries}
     clause_titles = {c.id: c.title for c in opened.knowledge.guidelines.clauses}
     rows = []
@@ -151,7 +142,7 @@ def serve() -> None:
 
     import uvicorn
 
-    from bot.app import build_runtime
+    from bot.wiring import build_runtime
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -168,9 +159,26 @@ def stats(
     ] = False,
 ) -> None:
     """Show decisions, rejections, delivery states, gaps in the FAQ and token usage."""
-    from bot.stats import print_stats
+    from bot.cli.stats import print_stats
 
-    print_stats(Settings(), Console(), per_draft)
+    print_stats(Settings().resolved_database_url(), Console(), per_draft)
+
+
+@eval_app.command("drafts")
+def eval_drafts(
+    file: Annotated[Path, typer.Argument(help="JSON lines: id, channel, author_name, text.")],
+    knowledge_dir: KnowledgeDir = None,
+) -> None:
+    """Draft a reply for every enquiry in FILE with the configured drafter and measure it."""
+    settings = Settings()
+    opened = _open(settings, knowledge_dir)
+    print_knowledge_errors(opened.knowledge.errors)
+    context = build_drafting(settings, opened)
+    lines = file.read_text(encoding="utf-8").splitlines()
+    measurements = asyncio.run(evaluate_drafts(lines, context))
+    render_evaluation(measurements, Console())
+    if any(m.error is not None for m in measurements):
+        raise typer.Exit(code=1)
 
 
 @knowledge_app.command("import")

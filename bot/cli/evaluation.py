@@ -1,4 +1,4 @@
-"""`replydesk eval drafts FILE.jsonl`: draft replies for a file of enquiries and measure them.
+"""What `replydesk eval drafts FILE.jsonl` measures and prints: checks on each draft.
 
 Whatever drafter the settings configure writes the drafts; the measurements reuse the
 checks the LLM drafter runs on its own answers (`bot.llm.grounding`), so offline and LLM
@@ -8,25 +8,19 @@ data in public replies, and how many drafts escalate.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Annotated
 
-import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.console import err_console, indexing_progress, print_knowledge_errors
-from bot.drafting import DraftingContext, DraftReply, DraftRequest, prepare_request
+from bot.cli.jsonl import DraftLine
+from bot.drafting.pipeline import DraftingContext, prepare_request
+from bot.drafting.port import DraftReply, DraftRequest
 from bot.errors import BotError
-from bot.jsonl import DraftLine
-from bot.knowledge_index import open_knowledge
-from bot.llm import build_drafter
 from bot.llm.grounding import (
     PUBLIC_CHANNELS,
     check_citations,
@@ -36,9 +30,6 @@ from bot.llm.grounding import (
     repeats_personal_data,
 )
 from bot.models import DraftAction
-from bot.settings import Settings
-
-eval_app = typer.Typer(help="Measure what the configured drafter writes.", no_args_is_help=True)
 
 
 @dataclass(frozen=True)
@@ -180,32 +171,6 @@ def render_evaluation(measurements: Sequence[DraftMeasurement], console: Console
         f"{totals.prompt_tokens}/{totals.completion_tokens}",
     )
     console.print(table)
-
-
-@eval_app.command("drafts")
-def eval_drafts(
-    file: Annotated[Path, typer.Argument(help="JSON lines: id, channel, author_name, text.")],
-    knowledge_dir: Annotated[
-        Path | None,
-        typer.Option("--knowledge-dir", help="Folder with faq/ and guidelines/."),
-    ] = None,
-) -> None:
-    """Draft a reply for every enquiry in FILE with the configured drafter and measure it."""
-    settings = Settings()
-    with err_console.status("Loading the embedding model…"), indexing_progress() as progress:
-        opened = open_knowledge(settings, knowledge_dir, progress=progress)
-    print_knowledge_errors(opened.knowledge.errors)
-    context = DraftingContext(
-        retriever=opened.retriever,
-        guidelines=opened.knowledge.guidelines,
-        drafter=build_drafter(settings),
-        answer_threshold=settings.answer_threshold,
-    )
-    lines = file.read_text(encoding="utf-8").splitlines()
-    measurements = asyncio.run(evaluate_drafts(lines, context))
-    render_evaluation(measurements, Console())
-    if any(m.error is not None for m in measurements):
-        raise typer.Exit(code=1)
 
 
 def _failed(line_id: str, channel: str, error: str) -> DraftMeasurement:

@@ -16,14 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.embeddings import Embedder
+from bot.faq.embedders import Embedder
+from bot.faq.text import plain_text, split_sentences
+from bot.faq.vector_store import ChromaVectorStore, VectorRecord, VectorStore
 from bot.models import FaqEntry
-from bot.settings import Settings
-from bot.vector_store import ChromaVectorStore, VectorRecord, VectorStore
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9\"„(])")
-_MARKDOWN = re.compile(r"\[([^\]]+)\]\([^)]+\)|[*_`>#]+")
-_MIN_SENTENCE_CHARS = 20
 # Answers at least this long also get a vector per sentence: one vector blurs a long text
 # (XQuAD paragraphs: dense R@1 0.82 with sentences, 0.76 without), while for short FAQ
 # answers sentence vectors changed nothing but cost half the indexing time.
@@ -60,18 +57,27 @@ def knowledge_key(knowledge_dir: Path) -> str:
     return f"{slug or 'kb'}-{hashlib.sha256(resolved.encode()).hexdigest()[:10]}"
 
 
+@dataclass(frozen=True)
+class IndexLocation:
+    """Where indexes live: folders under `data_dir` (embedded Chroma), or a Chroma server."""
+
+    data_dir: Path
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+
+
 def open_vector_store(
-    settings: Settings, knowledge_dir: Path, model_name: str
+    location: IndexLocation, knowledge_dir: Path, model_name: str
 ) -> ChromaVectorStore:
     """Open the index of `knowledge_dir` for `model_name` (embedded, or the Chroma server)."""
     key = knowledge_key(knowledge_dir)
     model_slug = re.sub(r"[^a-z0-9]+", "-", model_name.lower())
     name = f"faq-{INDEX_LAYOUT}-{key}-{model_slug}"[:63].rstrip("-")
-    if settings.chroma_host:
+    if location.chroma_host:
         return ChromaVectorStore(
-            name, model_name, host=settings.chroma_host, port=settings.chroma_port
+            name, model_name, host=location.chroma_host, port=location.chroma_port
         )
-    return ChromaVectorStore(name, model_name, path=settings.data_dir / "index" / key)
+    return ChromaVectorStore(name, model_name, path=location.data_dir / "index" / key)
 
 
 def records_for(entry: FaqEntry) -> list[VectorRecord]:
@@ -100,17 +106,6 @@ def records_for(entry: FaqEntry) -> list[VectorRecord]:
         for index, sentence in enumerate(sentences):
             add("sentence", index, sentence)
     return records
-
-
-def plain_text(markdown: str) -> str:
-    """Drop Markdown markup (links keep their text) so it does not skew embeddings."""
-    return " ".join(_MARKDOWN.sub(r"\1", markdown).split())
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences long enough to carry meaning on their own."""
-    parts = [part.strip() for part in _SENTENCE_END.split(text)]
-    return [part for part in parts if len(part) >= _MIN_SENTENCE_CHARS]
 
 
 def sync_index(

@@ -8,14 +8,13 @@ import statistics
 from rich.console import Console
 from rich.table import Table
 
-from bot.settings import Settings
 from bot.storage import Database
 from bot.storage.reports import Report, build_report
 
 
-async def load_report(settings: Settings) -> Report:
-    """Read the figures from the configured database."""
-    db = Database(settings.resolved_database_url())
+async def load_report(database_url: str) -> Report:
+    """Read the figures from the database at `database_url`."""
+    db = Database(database_url)
     try:
         await db.migrate()
         async with db.engine.connect() as conn:
@@ -70,6 +69,6 @@ def render_report(report: Report, console: Console, per_draft: bool = False) -> 
         console.print(table)
 
 
-def print_stats(settings: Settings, console: Console, per_draft: bool = False) -> None:
+def print_stats(database_url: str, console: Console, per_draft: bool = False) -> None:
     """Load and print the report."""
-    render_report(asyncio.run(load_report(settings)), console, per_draft)
+    render_report(asyncio.run(load_report(database_url)), console, per_draft)

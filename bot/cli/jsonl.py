@@ -12,10 +12,10 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from bot.drafting import DraftingContext, draft_reply
-from bot.language import detect_language
+from bot.drafting.language import detect_language
+from bot.drafting.pipeline import DraftingContext, draft_reply
+from bot.faq.retrieval import Retriever
 from bot.models import Channel
-from bot.retrieval import Retriever
 
 JsonId = str | int | None
 T = TypeVar("T", bound="RetrieveLine")

@@ -19,10 +19,10 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from bot.drafting import DraftReply
+from bot.drafting.port import DraftReply
 from bot.errors import KnowledgeError
-from bot.indexing import IndexReport, ProgressCallback
-from bot.knowledge_files import KnowledgeBase
+from bot.faq.files import KnowledgeBase
+from bot.faq.indexing import IndexReport, ProgressCallback
 
 # Progress and reports go to stderr so that stdout carries only JSON lines.
 err_console = Console(stderr=True)

@@ -1,72 +1,24 @@
-"""The drafting port and the pipeline around it: language, retrieval, triage, then a drafter.
+"""The drafting pipeline: language, retrieval, triage, then the configured drafter.
 
-Every drafter (offline templates, a language model) receives the same `DraftRequest` and
-returns a `DraftReply`; what surrounds it (which entries were found, which channel rules
-apply) is decided here once.
+What surrounds a drafter (which entries were found, which channel rules apply) is decided
+here once, so every drafter receives the same `DraftRequest` (see `bot.drafting.port`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from bot.knowledge_files import Guidelines
-from bot.language import detect_language
-from bot.models import Channel, ChannelPolicy, DraftAction, Language, Passage, Register
-from bot.retrieval import Retriever
-from bot.triage import Triage, triage
+from bot.drafting.language import detect_language
+from bot.drafting.port import Drafter, DraftReply, DraftRequest
+from bot.drafting.triage import triage
+from bot.faq.files import Guidelines
+from bot.faq.retrieval import Retriever
+from bot.models import Channel, ChannelPolicy, Passage, Register
 
 # A channel the guidelines say nothing about gets the cautious defaults.
 DEFAULT_POLICY = ChannelPolicy(register=Register.SIE, max_length=1000)
 _TITLES = frozenset({"frau", "herr", "dr", "prof", "mr", "mrs", "ms", "miss"})
-
-
-@dataclass(frozen=True)
-class DraftRequest:
-    """Everything a drafter may use to write one reply."""
-
-    text: str
-    channel: Channel
-    author_name: str | None
-    language: Language
-    passages: tuple[Passage, ...]
-    triage: Triage
-    policy: ChannelPolicy
-    guidelines: Guidelines
-    answer_threshold: float
-    hint: str | None = None
-    # The draft being regenerated, so a model can improve on it rather than start over.
-    previous_draft: str | None = None
-    # For a burst of several messages: the passages found for each message on its own, so
-    # one reply can answer every question in it.
-    message_passages: tuple[tuple[Passage, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class DraftReply:
-    """A drafter's proposal, before a person sees it."""
-
-    text: str
-    language: Language
-    action: DraftAction
-    confidence: float
-    citations: tuple[str, ...] = ()
-    guideline_clauses: tuple[str, ...] = ()
-    flags: tuple[str, ...] = ()
-    drafter: str = "offline"
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    # For a public post whose answer needs personal data: what to send privately instead.
-    private_followup: str | None = None
-
-
-class Drafter(Protocol):
-    """Writes a reply from a prepared request."""
-
-    async def draft(self, request: DraftRequest) -> DraftReply:
-        """Return a draft; must cite only entries from `request.passages`."""
-        ...
 
 
 @dataclass(frozen=True)

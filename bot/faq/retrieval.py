@@ -18,12 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.embeddings import Embedder
-from bot.indexing import plain_text
-from bot.lexical import LexicalIndex, tokenize
-from bot.models import FaqEntry, Language, Passage
-from bot.settings import EmbeddingModel, RetrievalMode
-from bot.vector_store import VectorStore
+from bot.faq.embedders import Embedder
+from bot.faq.lexical import LexicalIndex, tokenize
+from bot.faq.text import plain_text
+from bot.faq.vector_store import VectorStore
+from bot.models import EmbeddingModel, FaqEntry, Language, Passage, RetrievalMode
 
 
 @dataclass(frozen=True)
