@@ -25,7 +25,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check bot tests benchmarks
 	$(BIN)/ruff format --check bot tests benchmarks
-	$(BIN)/mypy
+	$(BIN)/mypy  # strict over bot, tests and benchmarks (see pyproject.toml)
 
 test: lint
 	$(BIN)/pytest

@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -36,6 +37,8 @@ SAMPLE_ENQUIRIES = REPO_ROOT / "bot" / "samples" / "enquiries.jsonl"
 SEED = 20240501
 
 console = Console(width=140)
+
+T = TypeVar("T")
 
 
 def datasets_dir() -> Path:
@@ -79,9 +82,9 @@ def make_entry(
 
 def benchmark_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings for a benchmark: embedded Chroma under `data_dir`, no .env, no server."""
-    values: dict[str, object] = {"data_dir": data_dir, "chroma_host": None}
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    # Any: the overrides are field names and values that pydantic validates at run time.
+    values: dict[str, Any] = {"data_dir": data_dir, "chroma_host": None, **overrides}
+    return Settings(_env_file=None, **values)
 
 
 @contextlib.contextmanager
@@ -142,7 +145,7 @@ def median(samples: Sequence[float]) -> float:
     return statistics.median(samples) if samples else float("nan")
 
 
-def subsample(items: Sequence[object], n: int | None, seed: int = SEED) -> list:
+def subsample(items: Sequence[T], n: int | None, seed: int = SEED) -> list[T]:
     """A fixed-seed sample of `n` items in their original order (all when n is None)."""
     if n is None or n >= len(items):
         return list(items)

@@ -1,14 +1,14 @@
 """Calibration of the retriever's score, and the actions the offline drafter takes.
 
-1. Fits `_CALIBRATION_MIDPOINT` / `_CALIBRATION_SLOPE` of bot/retrieval.py: the raw evidence
-   `_calibrate` computes (dense similarity of the top entry + lexical_weight x same-language
-   x query-word coverage) is regressed with a 1-D logistic regression (numpy, Newton steps).
-   Positives: sample paraphrases whose top-1 (`search(k=1)`) is correct. Negatives: 300
-   CLINC150 out-of-scope queries (oos_test, fixed seed) plus the paraphrases whose top-1 is
-   wrong, all against the sample knowledge.
-2. For thresholds 0.3-0.7 on the calibrated score: share of paraphrases kept (and kept with
-   a correct top-1), share of out-of-scope queries rejected - with the current constants and
-   the fitted ones.
+1. Fits `midpoint` / `slope` of the model's `ModelTuning` in bot/faq/retrieval.py: the
+   evidence `Retriever.evidence` gives for the top entry of `rank()` (dense similarity +
+   lexical_weight x same-language x query-word coverage) is regressed with a 1-D logistic
+   regression (numpy, Newton steps). Positives: sample paraphrases whose top-1
+   (`search(k=1)`) is correct. Negatives: 300 CLINC150 out-of-scope queries (oos_test, fixed
+   seed) plus the paraphrases whose top-1 is wrong, all against the sample knowledge.
+2. For thresholds 0.2-0.7 on the calibrated score (`ModelTuning.calibrated`): share of
+   paraphrases kept (and kept with a correct top-1), share of out-of-scope queries rejected -
+   with the current constants and the fitted ones.
 3. Runs the 40 sample enquiries through `bot.drafting.draft_reply` with the OfflineDrafter:
    expected vs produced action, top-1 citation accuracy on the "review" cases.
 
@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import json
 import math
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +48,10 @@ from _common import (  # noqa: E402
 from bot.drafting.language import detect_language  # noqa: E402
 from bot.drafting.offline import OfflineDrafter  # noqa: E402
 from bot.drafting.pipeline import DraftingContext, draft_reply  # noqa: E402
+from bot.faq.embedders import Embedder  # noqa: E402
+from bot.faq.files import Guidelines  # noqa: E402
 from bot.faq.opening import OpenedKnowledge  # noqa: E402
-from bot.faq.retrieval import Retriever  # noqa: E402
+from bot.faq.retrieval import ModelTuning, Retriever  # noqa: E402
 from bot.models import (  # noqa: E402
     Channel,
     DraftAction,
@@ -58,7 +59,7 @@ from bot.models import (  # noqa: E402
     Language,
     RetrievalMode,  # noqa: E402
 )
-from bot.wiring import open_knowledge  # noqa: E402
+from bot.wiring import embedder_for_model, open_knowledge  # noqa: E402
 
 OOS_QUERIES = 300
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -75,19 +76,18 @@ class Observation:
     coverage: float
 
 
-def evidence_of(retriever: Retriever, text: str, language: Language, weight: float) -> Observation:
-    """Re-implement `Retriever._calibrate` for the top entry (search's first passage is
-    always calibrated from rank()[0]) and cross-check it against the returned score."""
+def evidence_of(retriever: Retriever, text: str, language: Language) -> Observation:
+    """The bot's evidence for the top entry of `rank()`, checked against `search()`'s score.
+
+    search's first passage is calibrated from rank()[0], so mapping this evidence through
+    the retriever's tuning must give the score search reports.
+    """
     top = retriever.rank(text, language)[0]
-    coverage = top.coverage
-    same = 1.0 if top.entry.language == language else 0.0
-    evidence = top.dense + weight * same * coverage
+    evidence = retriever.evidence(top, language)
     score = retriever.search(text, language, k=1)[0].score
-    if 1e-9 < score < 1 - 1e-9:
-        tuning = retriever._tuning  # noqa: SLF001
-        reversed_evidence = tuning.midpoint - math.log(1 / score - 1) / tuning.slope
-        assert abs(reversed_evidence - evidence) < 1e-3, (text, reversed_evidence, evidence)
-    return Observation(text, language, "", False, evidence, top.dense, coverage)
+    expected = retriever.tuning.calibrated(evidence)
+    assert math.isclose(score, expected, abs_tol=1e-9), (text, score, expected)
+    return Observation(text, language, "", False, evidence, top.dense, top.coverage)
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, balanced: bool) -> tuple[float, float]:
@@ -118,19 +118,11 @@ def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
     return float(greater / (len(pos) * len(neg)))
 
 
-def calibrated(evidence: float, midpoint: float, slope: float) -> float:
-    return 1 / (1 + math.exp(-slope * (evidence - midpoint)))
-
-
-@contextlib.contextmanager
-def constants(retriever: Retriever, midpoint: float, slope: float) -> Iterator[None]:
-    """Temporarily run the bot's retriever with other calibration constants."""
-    saved = retriever._tuning  # noqa: SLF001
-    retriever._tuning = dataclasses.replace(saved, midpoint=midpoint, slope=slope)  # noqa: SLF001
-    try:
-        yield
-    finally:
-        retriever._tuning = saved  # noqa: SLF001
+def with_tuning(retriever: Retriever, embedder: Embedder, tuning: ModelTuning) -> Retriever:
+    """A retriever over the same entries and index that scores with other constants."""
+    return Retriever(
+        retriever.entries, retriever.store, embedder, mode=RetrievalMode.HYBRID, tuning=tuning
+    )
 
 
 def load_oos(limit: int) -> list[str]:
@@ -141,7 +133,7 @@ def load_oos(limit: int) -> list[str]:
     return subsample([text for text, _ in data["oos_test"]], limit)
 
 
-def observe(opened: OpenedKnowledge, weight: float, oos: Sequence[str]) -> list[Observation]:
+def observe(opened: OpenedKnowledge, oos: Sequence[str]) -> list[Observation]:
     retriever = opened.retriever
     observations = []
     for line in SAMPLE_PARAPHRASES.read_text(encoding="utf-8").splitlines():
@@ -150,7 +142,7 @@ def observe(opened: OpenedKnowledge, weight: float, oos: Sequence[str]) -> list[
         raw = json.loads(line)
         language = Language(raw["language"])
         top = retriever.search(raw["text"], language, k=1)[0]
-        base = evidence_of(retriever, raw["text"], language, weight)
+        base = evidence_of(retriever, raw["text"], language)
         observations.append(
             Observation(
                 raw["text"],
@@ -164,7 +156,7 @@ def observe(opened: OpenedKnowledge, weight: float, oos: Sequence[str]) -> list[
         )
     for text in oos:
         language = detect_language(text).language
-        base = evidence_of(retriever, text, language, weight)
+        base = evidence_of(retriever, text, language)
         observations.append(
             Observation(text, language, "oos", False, base.evidence, base.dense, base.coverage)
         )
@@ -172,7 +164,7 @@ def observe(opened: OpenedKnowledge, weight: float, oos: Sequence[str]) -> list[
 
 
 def trade_off_rows(
-    observations: Sequence[Observation], label: str, midpoint: float, slope: float
+    observations: Sequence[Observation], label: str, tuning: ModelTuning
 ) -> list[list[object]]:
     paraphrases = [o for o in observations if o.kind == "paraphrase"]
     wrong = [o for o in paraphrases if not o.correct]
@@ -181,7 +173,7 @@ def trade_off_rows(
     for threshold in THRESHOLDS:
 
         def kept(o: Observation, t: float = threshold) -> bool:
-            return calibrated(o.evidence, midpoint, slope) >= t
+            return tuning.calibrated(o.evidence) >= t
 
         kept_correct = sum(kept(o) and o.correct for o in paraphrases)
         kept_any = sum(kept(o) for o in observations)
@@ -199,12 +191,15 @@ def trade_off_rows(
     return rows
 
 
+EnquiryResult = tuple[Counter[tuple[str, str]], int, int, list[str]]
+
+
 async def run_enquiries(
-    opened: OpenedKnowledge, threshold: float
-) -> tuple[Counter, int, int, list[str]]:
+    retriever: Retriever, guidelines: Guidelines, threshold: float
+) -> EnquiryResult:
     context = DraftingContext(
-        retriever=opened.retriever,
-        guidelines=opened.knowledge.guidelines,
+        retriever=retriever,
+        guidelines=guidelines,
         drafter=OfflineDrafter(),
         answer_threshold=threshold,
     )
@@ -238,7 +233,7 @@ async def run_enquiries(
     return confusion, review_correct, review_total, misses
 
 
-def print_confusion(title: str, result: tuple[Counter, int, int, list[str]]) -> None:
+def print_confusion(title: str, result: EnquiryResult) -> None:
     confusion, correct, total, misses = result
     actions = [a.value for a in DraftAction]
     rows = [
@@ -275,24 +270,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = benchmark_settings(
                 root, embedding_model=model, retrieval_mode=RetrievalMode.HYBRID
             )
-            opened = open_knowledge(settings, SAMPLE_KNOWLEDGE)
-            tuning = opened.retriever._tuning  # noqa: SLF001
-            weight = opened.retriever._lexical_weight  # noqa: SLF001
-            current = (tuning.midpoint, tuning.slope)
-            console.rule(f"{model.value}  (hybrid, lexical weight {weight})")
-            observations = observe(opened, weight, oos)
+            embedder = embedder_for_model(model)
+            opened = open_knowledge(settings, SAMPLE_KNOWLEDGE, embedder=embedder)
+            guidelines = opened.knowledge.guidelines
+            current = opened.retriever.tuning
+            console.rule(f"{model.value}  (hybrid, lexical weight {current.lexical_weight})")
+            observations = observe(opened, oos)
             fitted = report_fit(observations, current)
-            for name, (midpoint, slope) in {"current": current, **fitted}.items():
-                with constants(opened.retriever, midpoint, slope):
-                    result = asyncio.run(run_enquiries(opened, settings.answer_threshold))
+            for name, tuning in {"current": current, **fitted}.items():
+                retriever = with_tuning(opened.retriever, embedder, tuning)
+                result = asyncio.run(
+                    run_enquiries(retriever, guidelines, settings.answer_threshold)
+                )
                 print_confusion(
-                    f"sample enquiries, {name} constants (midpoint {midpoint:.3f}, slope "
-                    f"{slope:.2f}), answer_threshold {settings.answer_threshold}",
+                    f"sample enquiries, {name} constants (midpoint {tuning.midpoint:.3f}, slope "
+                    f"{tuning.slope:.2f}), answer_threshold {settings.answer_threshold}",
                     result,
                 )
             sweep_rows = []
             for threshold in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
-                confusion, correct, total, _ = asyncio.run(run_enquiries(opened, threshold))
+                confusion, correct, total, _ = asyncio.run(
+                    run_enquiries(opened.retriever, guidelines, threshold)
+                )
                 sweep_rows.append(
                     [
                         threshold,
@@ -336,9 +335,8 @@ def top1_accuracy(opened: OpenedKnowledge) -> tuple[int, int]:
     return correct, total
 
 
-def report_fit(
-    observations: Sequence[Observation], current: tuple[float, float]
-) -> dict[str, tuple[float, float]]:
+def report_fit(observations: Sequence[Observation], current: ModelTuning) -> dict[str, ModelTuning]:
+    """Print the evidence, the fits and their threshold trade-offs; return the fitted tunings."""
     paraphrases = [o for o in observations if o.kind == "paraphrase"]
     positives = [o for o in paraphrases if o.correct]
     wrong = [o for o in paraphrases if not o.correct]
@@ -346,8 +344,11 @@ def report_fit(
     x = np.array([o.evidence for o in observations])
     y = np.array([1.0 if o.correct else 0.0 for o in observations])
     fits = {
-        "fitted": fit_logistic(x, y, balanced=False),
-        "fitted-balanced": fit_logistic(x, y, balanced=True),
+        name: dataclasses.replace(current, midpoint=midpoint, slope=slope)
+        for name, (midpoint, slope) in (
+            ("fitted", fit_logistic(x, y, balanced=False)),
+            ("fitted-balanced", fit_logistic(x, y, balanced=True)),
+        )
     }
 
     def q(values: Sequence[float]) -> str:
@@ -386,12 +387,14 @@ def report_fit(
     table(
         "calibration constants",
         ["constants", "midpoint", "slope"],
-        [["current (bot/retrieval.py)", *current]]
-        + [[name, m, s] for name, (m, s) in fits.items()],
+        [
+            [name, tuning.midpoint, tuning.slope]
+            for name, tuning in {"current (bot/faq/retrieval.py)": current, **fits}.items()
+        ],
     )
     rows: list[list[object]] = []
-    for name, (midpoint, slope) in {"current": current, **fits}.items():
-        rows += trade_off_rows(observations, name, midpoint, slope)
+    for name, tuning in {"current": current, **fits}.items():
+        rows += trade_off_rows(observations, name, tuning)
     table(
         "threshold trade-off on the calibrated score",
         [

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import functools
 import json
 import resource
 import subprocess
@@ -29,6 +30,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -55,17 +57,9 @@ from bot.faq.embedders import Embedder, UseEmbedder  # noqa: E402
 from bot.faq.files import load_knowledge  # noqa: E402
 from bot.faq.indexing import records_for  # noqa: E402
 from bot.faq.retrieval import Retriever  # noqa: E402
-from bot.models import (  # noqa: E402
-    Channel,
-    EmbeddingModel,
-    FaqEntry,
-    Language,
-    RetrievalMode,  # noqa: E402
-)
-from bot.wiring import (
-    embedder_for_model,  # noqa: E402
-    open_knowledge,  # noqa: E402
-)
+from bot.faq.vector_store import ChromaVectorStore  # noqa: E402
+from bot.models import Channel, EmbeddingModel, FaqEntry, Language, RetrievalMode  # noqa: E402
+from bot.wiring import embedder_for_model, open_knowledge  # noqa: E402
 
 MIN_CALLS = 500
 SYNTHETIC_ENTRIES = 2000
@@ -85,6 +79,28 @@ def load_enquiries() -> list[dict[str, str]]:
 
 
 # ---------------------------------------------------------------------------- warm latency
+
+
+class MemoryReport(TypedDict):
+    """What a `--child-index` or `--child-serve` process prints (JSON, last line)."""
+
+    peak_mb: float
+    hwm_mb: float
+    marks: dict[str, float]
+    open_seconds: float
+    embedded: int
+
+
+class RetrieveReport(TypedDict):
+    """What a `--child-retrieve-*` process prints (JSON, last line): warm retrieve, ms."""
+
+    p50: float
+    p95: float
+
+
+def calls_with(call: Callable[[str], object], texts: Sequence[str]) -> list[Callable[[], object]]:
+    """One argument-free call of `call` per text."""
+    return [functools.partial(call, text) for text in texts]
 
 
 def time_calls(calls: Sequence[Callable[[], object]]) -> list[float]:
@@ -114,12 +130,7 @@ def warm_latency(repeats: int, min_calls: int) -> dict[str, tuple[float, float]]
         embedder = embedder_for_model(settings.embedding_model)
         opened = open_knowledge(settings, SAMPLE_KNOWLEDGE, embedder=embedder)
         hybrid = opened.retriever
-        lexical = Retriever(
-            opened.knowledge.entries,
-            hybrid._store,
-            embedder,
-            mode=RetrievalMode.LEXICAL,  # noqa: SLF001
-        )
+        lexical = Retriever(hybrid.entries, hybrid.store, embedder, mode=RetrievalMode.LEXICAL)
         context = DraftingContext(
             retriever=hybrid,
             guidelines=opened.knowledge.guidelines,
@@ -127,42 +138,39 @@ def warm_latency(repeats: int, min_calls: int) -> dict[str, tuple[float, float]]
             answer_threshold=settings.answer_threshold,
         )
 
-        stored = hybrid._store._collection.get(include=["embeddings"])  # noqa: SLF001
-        matrix = np.asarray(stored["embeddings"], dtype=np.float32)
+        store = hybrid.store
+        if not isinstance(store, ChromaVectorStore):
+            raise TypeError(f"expected the embedded Chroma index, got {type(store).__name__}")
+        matrix = store.stored_vectors().matrix
+        texts = [raw["text"] for raw in workload]
 
-        def retrieve_with(retriever: Retriever) -> list[Callable[[], object]]:
-            return [
-                (
-                    lambda text=raw["text"]: retriever.search(
-                        text, detect_language(text).language, k=5
-                    )
-                )
-                for raw in workload
-            ]
+        def retrieve_with(retriever: Retriever) -> Callable[[str], object]:
+            def retrieve(text: str) -> object:
+                return retriever.search(text, detect_language(text).language, k=5)
+
+            return retrieve
+
+        def exact_cosine(text: str) -> object:
+            return _numpy_nearest(matrix, embedder.embed_query(text))
 
         methods: dict[str, Callable[[], list[float]]] = {
-            "retrieve (hybrid: detect + search k=5)": lambda: time_calls(retrieve_with(hybrid)),
+            "retrieve (hybrid: detect + search k=5)": lambda: time_calls(
+                calls_with(retrieve_with(hybrid), texts)
+            ),
             "draft (draft_reply, OfflineDrafter)": lambda: asyncio.run(
                 time_drafts(context, workload)
             ),
-            "baseline: retrieve BM25-only (LEXICAL)": lambda: time_calls(retrieve_with(lexical)),
+            "baseline: retrieve BM25-only (LEXICAL)": lambda: time_calls(
+                calls_with(retrieve_with(lexical), texts)
+            ),
             "baseline: embed_query + exact numpy cosine over all stored vectors": lambda: (
-                time_calls(
-                    [
-                        (
-                            lambda text=raw["text"]: _numpy_nearest(
-                                matrix, embedder.embed_query(text)
-                            )
-                        )
-                        for raw in workload
-                    ]
-                )
+                time_calls(calls_with(exact_cosine, texts))
             ),
             "baseline: bare embed_query (USE)": lambda: time_calls(
-                [(lambda text=raw["text"]: embedder.embed_query(text)) for raw in workload]
+                calls_with(embedder.embed_query, texts)
             ),
             "baseline: detect_language alone": lambda: time_calls(
-                [(lambda text=raw["text"]: detect_language(text)) for raw in workload]
+                calls_with(detect_language, texts)
             ),
         }
         for run in methods.values():  # warm-up: caches, lazy model loads, onnx arenas
@@ -195,9 +203,10 @@ def warm_latency(repeats: int, min_calls: int) -> dict[str, tuple[float, float]]
 def _numpy_nearest(matrix: np.ndarray, vector: np.ndarray, limit: int = 64) -> np.ndarray:
     # einsum, not `@`: BLAS threads fight onnxruntime's spinning threads on 2 cores (a matmul
     # right after an embed_query then takes ~15 ms instead of ~0.02 ms).
-    similarities = np.einsum("ij,j->i", matrix, vector)
+    similarities: np.ndarray = np.einsum("ij,j->i", matrix, vector)
     top = np.argpartition(-similarities, min(limit, len(similarities) - 1))[:limit]
-    return top[np.argsort(-similarities[top])]
+    nearest: np.ndarray = top[np.argsort(-similarities[top])]
+    return nearest
 
 
 # ---------------------------------------------------------------------------- indexing
@@ -343,19 +352,17 @@ def child(mode: str, data_dir: Path) -> None:
         workload = enquiries * -(-MIN_CALLS // len(enquiries))
         retriever = opened.retriever
 
-        def calls() -> list[Callable[[], object]]:
-            return [
-                (lambda t=raw["text"]: retriever.search(t, detect_language(t).language, k=5))
-                for raw in workload
-            ]
+        def retrieve(text: str) -> object:
+            return retriever.search(text, detect_language(text).language, k=5)
 
-        time_calls(calls())  # warm-up
-        samples = time_calls(calls())
-        print(
-            json.dumps(
-                {"p50": percentile(samples, 50) * 1000, "p95": percentile(samples, 95) * 1000}
-            )
-        )
+        calls = calls_with(retrieve, [raw["text"] for raw in workload])
+        time_calls(calls)  # warm-up
+        samples = time_calls(calls)
+        timing: RetrieveReport = {
+            "p50": percentile(samples, 50) * 1000,
+            "p95": percentile(samples, 95) * 1000,
+        }
+        print(json.dumps(timing))
         return
     if mode == "serve":
         context = DraftingContext(
@@ -369,20 +376,18 @@ def child(mode: str, data_dir: Path) -> None:
         asyncio.run(time_drafts(context, workload))
         marks[f"after {SERVING_DRAFTS} drafts"] = _vm("VmRSS")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(
-        json.dumps(
-            {
-                "peak_mb": peak_mb,
-                "hwm_mb": _vm("VmHWM"),
-                "marks": marks,
-                "open_seconds": open_seconds,
-                "embedded": opened.report.texts_embedded,
-            }
-        )
-    )
+    report: MemoryReport = {
+        "peak_mb": peak_mb,
+        "hwm_mb": _vm("VmHWM"),
+        "marks": marks,
+        "open_seconds": open_seconds,
+        "embedded": opened.report.texts_embedded,
+    }
+    print(json.dumps(report))
 
 
-def run_child(mode: str, data_dir: Path) -> dict:  # type: ignore[type-arg]
+def run_child(mode: str, data_dir: Path) -> str:
+    """Run this script in `--child-{mode}` in a fresh process; return its last output line."""
     script = Path(__file__).resolve()
     result = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, str(script), f"--child-{mode}", str(data_dir)],
@@ -390,7 +395,19 @@ def run_child(mode: str, data_dir: Path) -> dict:  # type: ignore[type-arg]
         text=True,
         check=True,
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return result.stdout.strip().splitlines()[-1]
+
+
+def memory_child(mode: str, data_dir: Path) -> MemoryReport:
+    """Run an `index` or `serve` child; its memory figures."""
+    report: MemoryReport = json.loads(run_child(mode, data_dir))
+    return report
+
+
+def retrieve_child(mode: str, data_dir: Path) -> RetrieveReport:
+    """Run a `retrieve-default` or `retrieve-spinning` child; its warm retrieve timings."""
+    timing: RetrieveReport = json.loads(run_child(mode, data_dir))
+    return timing
 
 
 def baseline_rss() -> float:
@@ -401,8 +418,8 @@ def baseline_rss() -> float:
 
 def memory(repeats: int) -> dict[str, float]:
     with temp_dir() as root:
-        indexer = run_child("index", root)
-        serves = [run_child("serve", root) for _ in range(repeats)]
+        indexer = memory_child("index", root)
+        serves = [memory_child("serve", root) for _ in range(repeats)]
     assert all(s["embedded"] == 0 for s in serves)
     peak = median([s["peak_mb"] for s in serves])
     bare = baseline_rss()
@@ -430,12 +447,12 @@ def memory(repeats: int) -> dict[str, float]:
 def spinning_experiment(repeats: int) -> None:
     """Warm retrieve in fresh processes: the bot's UseEmbedder against onnxruntime's default
     of spinning idle threads (alternating, so load changes hit both alike)."""
-    results: dict[str, list[dict[str, float]]] = {"retrieve-default": [], "retrieve-spinning": []}
+    results: dict[str, list[RetrieveReport]] = {"retrieve-default": [], "retrieve-spinning": []}
     with temp_dir() as root:
-        run_child("index", root)
+        memory_child("index", root)
         for _ in range(repeats):
             for mode in results:
-                results[mode].append(run_child(mode, root))
+                results[mode].append(retrieve_child(mode, root))
     table(
         f"experiment: warm retrieve in separate processes, ms (median of {repeats} processes "
         f"× {MIN_CALLS}+ calls)",
@@ -480,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = embedder_for_model(EmbeddingModel.USE)
     sample = list(load_knowledge(SAMPLE_KNOWLEDGE).entries)
     sample_index = indexing(sample, embedder, "sample knowledge", 3 if args.quick else 5)
-    synthetic = synthetic_entries(500 if args.quick else SYNTHETIC_ENTRIES)
+    synthetic = synthetic_entries(500 if args.quick else SYNTHETIC_ENTRIES) or []
     synthetic_index = (
         indexing(synthetic, embedder, f"{len(synthetic)} synthetic entries", 1 if args.quick else 3)
         if synthetic

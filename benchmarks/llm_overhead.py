@@ -24,11 +24,11 @@ stand-in from `tests/stand_ins/` on loopback, with no delay, so the model's time
    request handling would compete with the measured code for the GIL. It still answers on
    the critical path, so its own time per request is part of the figure.
 
-   The stand-in (Python's http.server) writes headers and body in two sends without
-   TCP_NODELAY, so Nagle's algorithm and the client's delayed ACK add about 40 ms to every
-   call. Real servers (uvicorn under vLLM, llama.cpp's server, OpenAI) set TCP_NODELAY, so
-   the headline row does too (as the stand-in now does); the baseline row without it shows
-   the artefact.
+   Python's http.server writes headers and body in two sends without TCP_NODELAY, so
+   Nagle's algorithm and the client's delayed ACK add about 40 ms to every call. Real servers
+   (uvicorn under vLLM, llama.cpp's server, OpenAI) set TCP_NODELAY, and so does the
+   stand-in, for the headline row; the baseline row puts a relay that writes the same way
+   without TCP_NODELAY in front of the stand-in, to show the artefact.
 
 Usage (from the repo root):
     .venv/bin/python benchmarks/llm_overhead.py [--rounds 5]
@@ -38,13 +38,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import multiprocessing
 import re
 import sys
+import threading
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -60,16 +67,14 @@ from _common import (  # noqa: E402
     temp_dir,
 )
 
-from bot.drafting.offline import OfflineDrafter  # noqa: E402
-from bot.drafting.pipeline import DraftingContext, prepare_request  # noqa: E402
-from bot.drafting.port import DraftRequest
+from bot.drafting import DraftingContext, DraftRequest, OfflineDrafter, prepare_request  # noqa: E402
 from bot.faq.embedders import UseEmbedder  # noqa: E402
 from bot.llm.drafter import LlmDrafter  # noqa: E402
 from bot.models import Channel  # noqa: E402
 from bot.settings import LlmProvider  # noqa: E402
 from bot.wiring import llm_server as server_of  # noqa: E402
-from bot.wiring import open_knowledge
-from tests.stand_ins import OpenAIStandIn, wire  # noqa: E402
+from bot.wiring import open_knowledge  # noqa: E402
+from tests.stand_ins import OpenAIStandIn  # noqa: E402
 
 CHARS_PER_TOKEN_ESTIMATE = 3.2
 MESSAGE_FRAMING_TOKENS = 3
@@ -97,23 +102,29 @@ def scripted_answer(request: dict[str, object]) -> dict[str, object]:
     }
 
 
-def token_counters() -> dict[str, object]:
+class TokenEncoding(Protocol):
+    """A tiktoken-compatible encoding, as `bpe_openai.get_encoding` returns."""
+
+    def encode(self, text: str) -> Sequence[int]: ...
+
+
+def token_counters() -> dict[str, TokenEncoding]:
     try:
-        import bpe_openai
+        import bpe_openai  # optional and untyped: see [tool.mypy] overrides
     except ImportError:
         console.print("[yellow]bpe-openai not installed: token counts are estimates[/yellow]")
         return {}
     return {name: bpe_openai.get_encoding(name) for name in ("o200k_base", "cl100k_base")}
 
 
-def prompt_tokens(body: dict[str, object], counters: dict[str, object]) -> dict[str, float]:
+def prompt_tokens(body: dict[str, object], counters: dict[str, TokenEncoding]) -> dict[str, float]:
     messages = body["messages"]
     assert isinstance(messages, list)
     texts = [str(m["content"]) for m in messages] + [json.dumps(body["response_format"])]
     counts: dict[str, float] = {"characters": float(sum(len(t) for t in texts))}
     framing = MESSAGE_FRAMING_TOKENS * (len(messages) + 1)
     for name, encoding in counters.items():
-        counts[name] = float(sum(len(encoding.encode(t)) for t in texts) + framing)  # type: ignore[attr-defined]
+        counts[name] = float(sum(len(encoding.encode(t)) for t in texts) + framing)
     if not counters:
         counts["estimate"] = counts["characters"] / CHARS_PER_TOKEN_ESTIMATE + framing
     return counts
@@ -136,12 +147,82 @@ async def prepared_requests(root: Path) -> list[DraftRequest]:
     return requests
 
 
+class RelayServer(ThreadingHTTPServer):
+    """The relay's listening socket; `upstream` is the stand-in's (host, port)."""
+
+    daemon_threads = True
+    upstream: tuple[str, int]
+
+
+class NagleRelay(BaseHTTPRequestHandler):
+    """Passes each request on to the stand-in and writes its answer back without TCP_NODELAY.
+
+    Like http.server's default: headers and body in two sends with Nagle's algorithm on, so
+    the body waits for the client's ACK of the headers, which the client delays.
+    """
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = False  # the point of this relay
+    server: RelayServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.upstream = http.client.HTTPConnection(*self.server.upstream)  # one per client
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.upstream.close()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        content_type = self.headers.get("Content-Type", "application/json")
+        self.upstream.request(self.command, self.path, body, {"Content-Type": content_type})
+        answer = self.upstream.getresponse()
+        data = answer.read()
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.getheader("Content-Type", "application/json"))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()  # first send: the status line and headers
+        self.wfile.write(data)  # second send: held back by Nagle until the first is ACKed
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet."""
+
+
+@contextmanager
+def nagle_relay(url: str) -> Iterator[str]:
+    """A relay without TCP_NODELAY in front of the server at `url`; yields the relay's URL."""
+    parts = urlsplit(url)
+    relay = RelayServer(("127.0.0.1", 0), NagleRelay)
+    relay.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+    thread = threading.Thread(target=relay.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        host, port = relay.server_address[:2]
+        yield f"http://{host!s}:{port}"
+    finally:
+        relay.shutdown()
+        relay.server_close()
+        thread.join(timeout=5)
+
+
 def serve(conn: Connection, nodelay: bool) -> None:
-    """Child process: run one stand-in until told to stop, then hand back what it received."""
-    wire._Handler.disable_nagle_algorithm = nodelay  # TCP_NODELAY on the stand-in's sockets
+    """Child process: run one stand-in until told to stop, then hand back what it received.
+
+    With `nodelay` False the client talks to the stand-in through a `NagleRelay`.
+    """
     with OpenAIStandIn(default_reply=scripted_answer) as server:
-        conn.send(server.url)
-        conn.recv()
+        if nodelay:
+            conn.send(server.url)
+            conn.recv()
+        else:
+            with nagle_relay(server.url) as url:
+                conn.send(url)
+                conn.recv()
         conn.send(server.requests())
 
 
@@ -190,13 +271,13 @@ async def time_drafts(
     return llm_ms, cpu_ms, offline_ms, usage
 
 
-async def run(rounds: int, fast: tuple[Connection, str], shipped: tuple[Connection, str]) -> None:
+async def run(rounds: int, fast: tuple[Connection, str], nagle: tuple[Connection, str]) -> None:
     with temp_dir() as root:
         requests = await prepared_requests(root)
     llm_ms, cpu_ms, offline_ms, usage = await time_drafts(requests, rounds, fast[1])
-    as_shipped, _, _, _ = await time_drafts(requests, 1, shipped[1])
+    nagle_ms, _, _, _ = await time_drafts(requests, 1, nagle[1])
     bodies = stop_server(fast[0])[: len(requests)]
-    stop_server(shipped[0])
+    stop_server(nagle[0])
 
     counters = token_counters()
     counted = [prompt_tokens(body, counters) for body in bodies]
@@ -223,7 +304,7 @@ async def run(rounds: int, fast: tuple[Connection, str], shipped: tuple[Connecti
         [
             row("LLM drafter, loopback stand-in with TCP_NODELAY", llm_ms),
             row("  the same, CPU time of this process", cpu_ms),
-            row("baseline: stand-in without TCP_NODELAY (Nagle)", as_shipped),
+            row("baseline: relay without TCP_NODELAY (Nagle)", nagle_ms),
             row("offline drafter (baseline)", offline_ms),
         ],
     )
@@ -238,8 +319,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=6, help="passes over the sample enquiries")
     args = parser.parse_args()
-    fast, shipped = start_server(nodelay=True), start_server(nodelay=False)
-    asyncio.run(run(args.rounds, fast, shipped))
+    fast, nagle = start_server(nodelay=True), start_server(nodelay=False)
+    asyncio.run(run(args.rounds, fast, nagle))
     load = Path("/proc/loadavg")  # other work on the machine shows up in the p95
     if load.exists():
         console.print(f"Load average (1 min) after the run: {load.read_text().split()[0]}")

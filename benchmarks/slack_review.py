@@ -81,6 +81,17 @@ def inbound(run: str, index: int, texts: Sequence[tuple[str, str, str | None]]) 
     )
 
 
+def intake(
+    desk: Desk, run: str, texts: Sequence[tuple[str, str, str | None]]
+) -> Callable[[int], Awaitable[object]]:
+    """`take_in` of enquiry `i` of `run` on `desk`, as a function of `i`."""
+
+    def one(index: int) -> Awaitable[object]:
+        return take_in(desk, inbound(run, index, texts))
+
+    return one
+
+
 async def timed(
     count: int, concurrency: int, one: Callable[[int], Awaitable[object]]
 ) -> tuple[list[float], float]:
@@ -136,7 +147,7 @@ async def main(count: int, concurrency: Sequence[int]) -> None:
         rows = []
         board = SlackReviewBoard(client, "C_REVIEW")
         desk = await fresh_desk(LoggingBoard())
-        lat, wall = await timed(count, 1, lambda i: take_in(desk, inbound("log", i, texts)))
+        lat, wall = await timed(count, 1, intake(desk, "log", texts))
         rows.append(("baseline: take_in, LoggingBoard", lat, wall))
         lat, wall = await timed(
             count, 1, lambda i: client.chat_postMessage(channel="C_BASE", text=f"baseline {i}")
@@ -144,15 +155,13 @@ async def main(count: int, concurrency: Sequence[int]) -> None:
         rows.append(("baseline: bare chat.postMessage", lat, wall))
         desk = await fresh_desk(board)
         posts_before = slack.count("chat.postMessage")
-        lat, wall = await timed(count, 1, lambda i: take_in(desk, inbound("seq", i, texts)))
+        lat, wall = await timed(count, 1, intake(desk, "seq", texts))
         rows.append(("slack, sequential", lat, wall))
         tenth = max(count // 10, 1)
         growth = (percentile(lat[:tenth], 50), percentile(lat[-tenth:], 50))
         for level in concurrency:
             desk = await fresh_desk(board)
-            lat, wall = await timed(
-                count, level, lambda i, desk=desk: take_in(desk, inbound("conc", i, texts))
-            )
+            lat, wall = await timed(count, level, intake(desk, "conc", texts))
             rows.append((f"slack, {level} concurrent", lat, wall))
         cards = slack.count("chat.postMessage") - posts_before - 20 * len(concurrency)
         for db in databases:

@@ -34,7 +34,7 @@ from bot.app import Runtime  # noqa: E402
 from bot.faq.embedders import Embedder, UseEmbedder  # noqa: E402
 from bot.jobs.delivery import DeliveryWorker  # noqa: E402
 from bot.models import Channel, Delivery, DeliveryState, InboundMessage  # noqa: E402
-from bot.ports import CardRef  # noqa: E402
+from bot.ports import CardRef, ReviewBoard  # noqa: E402
 from bot.review import ReviewCard, current_draft  # noqa: E402
 from bot.services import approve_draft, take_in  # noqa: E402
 from bot.wiring import build_runtime  # noqa: E402
@@ -78,12 +78,12 @@ class Result:
 class TimingBoard:
     """Wraps the real board and notes when each conversation's card first went up."""
 
-    def __init__(self, inner: object) -> None:
+    def __init__(self, inner: ReviewBoard) -> None:
         self.inner = inner
         self.first_card: dict[str, float] = {}
 
     async def publish(self, card: ReviewCard, existing: CardRef | None) -> CardRef:
-        ref: CardRef = await self.inner.publish(card, existing)
+        ref = await self.inner.publish(card, existing)
         self.first_card.setdefault(card.conversation_id, time.time())
         return ref
 
@@ -205,8 +205,10 @@ def compare(
     seen: Counter[tuple[int, int]] = Counter()
     wrong_text = 0
     for message in telegram.sent_messages():
-        reply = message.get("reply_to_message")
-        key = (int(message["chat"]["id"]), int(reply["message_id"]) if reply else -1)
+        chat, reply = message["chat"], message.get("reply_to_message")
+        assert isinstance(chat, dict)
+        assert reply is None or isinstance(reply, dict)
+        key = (int(chat["id"]), int(reply["message_id"]) if reply else -1)
         seen[key] += 1
         wrong_text += key in expected and expected[key] != message["text"]
     never_queued = len(approved) - len(expected)

@@ -13,6 +13,7 @@ from enum import StrEnum
 from bot.faq.files import KnowledgeBase
 from bot.models import Channel, Decision, DecisionKind, Delivery, DeliveryState, Draft, FaqEntry
 from bot.storage import DraftingState, UnitOfWork
+from bot.wording import review_wording
 
 
 class CardStatus(StrEnum):
@@ -72,15 +73,18 @@ class KnowledgeCatalog:
 
     def stale_citations(self, draft: Draft, today: dt.date) -> list[str]:
         """Say which cited entries changed or expired since the draft was made."""
+        words = review_wording()
         problems = []
         for entry_id, drafted_hash in draft.cited_hashes.items():
             entry = self.entries.get(entry_id)
             if entry is None:
-                problems.append(f"{entry_id} was deleted")
+                problems.append(words.problem_entry_deleted.format(entry=entry_id))
             elif entry.content_hash != drafted_hash:
-                problems.append(f"{entry_id} changed")
+                problems.append(words.problem_entry_changed.format(entry=entry_id))
             elif not entry.is_valid_on(today):
-                problems.append(f"{entry_id} expired on {entry.valid_until}")
+                problems.append(
+                    words.problem_entry_expired.format(entry=entry_id, day=entry.valid_until)
+                )
         return problems
 
 

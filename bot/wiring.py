@@ -142,11 +142,11 @@ async def build_runtime(
     """Open the knowledge, the database, Slack and the channels, and wire them together."""
     # The service's adapters load here, not at import: the other commands start faster.
     from bot.app import Runtime
-    from bot.channels.wiring import build_channels
+    from bot.channels import build_channels
     from bot.jobs import DeliveryWorker, reconcile_forever, watch_knowledge
     from bot.review import KnowledgeCatalog
     from bot.services import Desk
-    from bot.slack.wiring import build_slack
+    from bot.slack import build_slack
     from bot.storage import Database
 
     model = embedder or await asyncio.to_thread(build_embedder, settings)

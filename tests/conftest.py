@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from bot.faq.opening import OpenedKnowledge
 from bot.resources import SAMPLE_KNOWLEDGE_DIR
 from bot.settings import Settings
 from bot.wiring import open_knowledge
-from tests.stand_ins import SlackStandIn, TelegramStandIn
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -71,21 +69,3 @@ def sample_knowledge(
     """The shipped sample knowledge (Nordlicht Home), indexed for real."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("sample-data"))
     return open_knowledge(settings, SAMPLE_KNOWLEDGE_DIR, embedder=use_embedder)
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    """The Slack Web API stand-in, accepting the bot token the Slack tests configure."""
-    from tests.slack_harness import BOT_TOKEN  # the harness imports this module
-
-    with SlackStandIn(token=BOT_TOKEN) as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-def telegram() -> Iterator[TelegramStandIn]:
-    """The Telegram Bot API stand-in, accepting the bot token the channel tests configure."""
-    from tests.channel_harness import TELEGRAM_TOKEN  # the harness imports this module
-
-    with TelegramStandIn(token=TELEGRAM_TOKEN) as stand_in:
-        yield stand_in

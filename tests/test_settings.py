@@ -16,7 +16,7 @@ ENV_EXAMPLE = Path(__file__).parents[1] / ".env.example"
 
 class TestSettings:
     def test_defaults_need_no_keys_and_run_offline(self) -> None:
-        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None)
 
         assert settings.llm_provider is LlmProvider.OFFLINE
         assert settings.embedding_model is EmbeddingModel.USE
@@ -29,7 +29,7 @@ class TestSettings:
         monkeypatch.setenv("SLACK_REVIEWERS", "U1, U2,")
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
 
-        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None)
 
         assert settings.resolved_database_url() == "postgresql+psycopg://u@h/db"
         assert settings.reviewer_ids() == frozenset({"U1", "U2"})

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,6 +39,10 @@ class ModelTuning:
     midpoint: float
     slope: float
 
+    def calibrated(self, evidence: float) -> float:
+        """Map evidence (see `Retriever.evidence`) to a 0..1 score with the logistic curve."""
+        return 1.0 / (1.0 + math.exp(-self.slope * (evidence - self.midpoint)))
+
 
 TUNING = {
     EmbeddingModel.E5.value: ModelTuning(lexical_weight=0.05, midpoint=0.99, slope=32.0),
@@ -48,13 +52,19 @@ DEFAULT_TUNING = ModelTuning(lexical_weight=0.25, midpoint=0.62, slope=14.0)  # 
 
 @dataclass(frozen=True)
 class ScoredEntry:
-    """An entry with the signals that ranked it, for benchmarks and debugging."""
+    """An entry with the signals that ranked it, for benchmarks and debugging.
+
+    In the dense modes `dense` is the larger of `question` and `answer`; in LEXICAL mode
+    the three are 0. `lexical` is BM25 divided by the query's best BM25 score.
+    """
 
     entry: FaqEntry
     fused: float
     dense: float
     lexical: float
     coverage: float = 0.0  # share of the query's words the entry holds
+    question: float = 0.0  # best similarity of a question phrasing
+    answer: float = 0.0  # answer similarity, averaged with its best sentence where split
 
 
 class Retriever:
@@ -69,15 +79,28 @@ class Retriever:
         mode: RetrievalMode = RetrievalMode.HYBRID,
         lexical_weight: float | None = None,
         candidates: int = 64,
+        tuning: ModelTuning | None = None,
     ) -> None:
+        """Index the entries for BM25 and remember where their vectors are.
+
+        Args:
+            entries: the entries to rank, as indexed in `store`.
+            store: the vectors of the entries' texts.
+            embedder: the model that embedded `store`; embeds the queries.
+            mode: which signals rank entries.
+            lexical_weight: how much BM25 adds; `tuning`'s when None.
+            candidates: how many stored texts nearest to the query the dense signal reads.
+            tuning: weight and calibration constants; the embedder's model's (`TUNING`)
+                when None.
+        """
         self._entries = list(entries)
         self._position = {entry.id: index for index, entry in enumerate(self._entries)}
         self._store = store
         self._embedder = embedder
         self._mode = mode
-        self._tuning = TUNING.get(embedder.name, DEFAULT_TUNING)
-        self._lexical_weight = (
-            self._tuning.lexical_weight if lexical_weight is None else lexical_weight
+        base = tuning if tuning is not None else TUNING.get(embedder.name, DEFAULT_TUNING)
+        self._tuning = (
+            base if lexical_weight is None else replace(base, lexical_weight=lexical_weight)
         )
         self._candidates = candidates
         self._lexical = LexicalIndex(
@@ -85,13 +108,23 @@ class Retriever:
             [entry.language for entry in self._entries],
         )
         self._languages = np.array([entry.language.value for entry in self._entries])
-        self._group = _translation_groups(self._entries)
+        self._group = translation_groups(self._entries)
         self._tokens = [set(tokenize(_lexical_text(e), e.language)) for e in self._entries]
 
     @property
     def entries(self) -> list[FaqEntry]:
         """The entries this retriever ranks."""
         return list(self._entries)
+
+    @property
+    def store(self) -> VectorStore:
+        """The vector store the dense signal reads, e.g. to rank the same index otherwise."""
+        return self._store
+
+    @property
+    def tuning(self) -> ModelTuning:
+        """The lexical weight and calibration constants this retriever scores with."""
+        return self._tuning
 
     def search(self, text: str, language: Language, k: int = 5) -> list[Passage]:
         """Return the `k` best entries for `text`, best first, with calibrated scores."""
@@ -114,7 +147,12 @@ class Retriever:
         if not self._entries:
             return []
         coverage = self._coverage(text, language)
-        dense = self._dense_scores(text) if self._mode != RetrievalMode.LEXICAL else None
+        zeros = np.zeros(len(self._entries), dtype=np.float32)
+        dense: np.ndarray | None = None
+        question = answer = zeros
+        if self._mode != RetrievalMode.LEXICAL:
+            question, answer = self._dense_scores(text)
+            dense = np.maximum(question, answer)
         lexical = (
             self._lexical_scores(text, language) if self._mode != RetrievalMode.DENSE else None
         )
@@ -128,8 +166,7 @@ class Retriever:
             # the full bonus however weak its match; scaling by the share of query words it
             # holds keeps a weak same-language match from burying a strong translation.
             same_language = (self._languages == language.value).astype(np.float32)
-            fused = dense + self._lexical_weight * same_language * lexical * coverage
-        zeros = np.zeros(len(self._entries), dtype=np.float32)
+            fused = dense + self._tuning.lexical_weight * same_language * lexical * coverage
         dense_scores = dense if dense is not None else zeros
         lexical_scores = lexical if lexical is not None else zeros
         order = np.argsort(-fused, kind="stable")
@@ -140,11 +177,27 @@ class Retriever:
                 float(dense_scores[i]),
                 float(lexical_scores[i]),
                 float(coverage[i]),
+                float(question[i]),
+                float(answer[i]),
             )
             for i in order
         ]
 
-    def _dense_scores(self, text: str) -> np.ndarray:
+    def evidence(self, scored: ScoredEntry, language: Language) -> float:
+        """The evidence that `scored` answers a query in `language`, before calibration.
+
+        Query-independent: dense similarity plus the share of query words the entry holds
+        (normalised BM25 is always 1 for the best entry). `tuning.calibrated` maps it to
+        the score `search` reports.
+        """
+        coverage = scored.coverage
+        same_language = 1.0 if scored.entry.language == language else 0.0
+        if self._mode == RetrievalMode.LEXICAL:
+            return 0.3 + 0.5 * coverage
+        return scored.dense + self._tuning.lexical_weight * same_language * coverage
+
+    def _dense_scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the best question-phrasing similarity and the answer similarity."""
         hits = self._store.nearest(self._embedder.embed_query(text), self._candidates)
         floor = min((hit.similarity for hit in hits), default=0.0)
         question = np.full(len(self._entries), floor, dtype=np.float32)
@@ -160,9 +213,8 @@ class Retriever:
             target[index] = max(target[index], hit.similarity)
             if hit.kind == "sentence":
                 has_sentences[index] = True
-        answer_score = np.where(has_sentences, (answer + sentence) / 2, answer)
-        result: np.ndarray = np.maximum(question, answer_score)
-        return result
+        answer_score: np.ndarray = np.where(has_sentences, (answer + sentence) / 2, answer)
+        return question, answer_score
 
     def _lexical_scores(self, text: str, language: Language) -> np.ndarray:
         scores = self._lexical.scores(text, language)
@@ -179,16 +231,7 @@ class Retriever:
         return np.asarray(shares, dtype=np.float32)
 
     def _calibrate(self, scored: ScoredEntry, language: Language) -> float:
-        # Calibrate on query-independent evidence: dense similarity plus the share of query
-        # words the entry contains (normalised BM25 is always 1 for the best entry).
-        coverage = scored.coverage
-        same_language = 1.0 if scored.entry.language == language else 0.0
-        if self._mode == RetrievalMode.LEXICAL:
-            evidence = 0.3 + 0.5 * coverage
-        else:
-            evidence = scored.dense + self._lexical_weight * same_language * coverage
-        tuning = self._tuning
-        return 1.0 / (1.0 + math.exp(-tuning.slope * (evidence - tuning.midpoint)))
+        return self._tuning.calibrated(self.evidence(scored, language))
 
     def _preferred_version(self, entry: FaqEntry, language: Language) -> FaqEntry:
         if entry.language == language or not entry.translation_of:
@@ -204,7 +247,11 @@ def _lexical_text(entry: FaqEntry) -> str:
     return f"{phrasings} {plain_text(entry.answer)}"
 
 
-def _translation_groups(entries: Sequence[FaqEntry]) -> dict[str, str]:
+def translation_groups(entries: Sequence[FaqEntry]) -> dict[str, str]:
+    """Map each entry id to its group: the smaller id of the entry and its translation.
+
+    Both language versions of an entry share a group, so a ranking counts them once.
+    """
     known = {entry.id for entry in entries}
     group: dict[str, str] = {}
     for entry in entries:

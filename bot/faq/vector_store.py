@@ -33,6 +33,15 @@ class VectorRecord:
 
 
 @dataclass(frozen=True)
+class StoredVectors:
+    """Every stored text's vector, row for row with the entry and kind it belongs to."""
+
+    matrix: Vectors
+    entry_ids: tuple[str, ...]
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class VectorHit:
     """A stored text near the query, with its cosine similarity."""
 
@@ -168,13 +177,27 @@ class ChromaVectorStore:
             for meta, distance in zip(metadatas, distances, strict=True)
         ]
 
+    def stored_vectors(self) -> StoredVectors:
+        """Read every stored vector back, with its entry id and kind (one row per text).
+
+        Exact search keeps a copy of this; benchmarks use it for exact similarities.
+        """
+        stored = self._collection.get(include=["embeddings", "metadatas"])
+        metadatas = stored["metadatas"] or []
+        if not metadatas:
+            return StoredVectors(np.zeros((0, 0), dtype=np.float32), (), ())
+        matrix = np.asarray(stored["embeddings"], dtype=np.float32).reshape(len(metadatas), -1)
+        return StoredVectors(
+            matrix,
+            tuple(str(m["entry_id"]) for m in metadatas),
+            tuple(str(m["kind"]) for m in metadatas),
+        )
+
     def _exact_nearest(self, vector: Vectors, limit: int) -> list[VectorHit]:
         if self._matrix is None:
-            stored = self._collection.get(include=["embeddings", "metadatas"])
-            embeddings = stored["embeddings"]
-            metadatas = stored["metadatas"] or []
-            self._matrix = np.asarray(embeddings, dtype=np.float32).reshape(len(metadatas), -1)
-            self._labels = [(str(m["entry_id"]), str(m["kind"])) for m in metadatas]
+            stored = self.stored_vectors()
+            self._matrix = stored.matrix
+            self._labels = list(zip(stored.entry_ids, stored.kinds, strict=True))
         similarities = self._matrix @ np.asarray(vector, dtype=np.float32)
         count = min(limit, len(self._labels))
         top = np.argpartition(-similarities, count - 1)[:count]

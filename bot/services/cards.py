@@ -9,6 +9,7 @@ from bot.models import (
 from bot.ports import CardRef
 from bot.review import ReviewCard, load_card
 from bot.services.desk import Desk, conversation_of, load_enquiry
+from bot.wording import review_wording
 
 
 async def publish_card(desk: Desk, conversation_id: str) -> CardRef | None:
@@ -38,9 +39,10 @@ async def post_history(desk: Desk, conversation_id: str, replaced: Draft) -> Non
     if ref is None:
         return
     try:
-        await desk.board.post_in_thread(
-            ref, f"Replaced draft (revision {replaced.revision}):\n> {replaced.text}"
+        text = review_wording().thread_replaced_draft.format(
+            revision=replaced.revision, text=replaced.text
         )
+        await desk.board.post_in_thread(ref, text)
     except TransientError:
         return  # history in the thread is a courtesy; the database keeps every revision
 

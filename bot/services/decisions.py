@@ -21,6 +21,7 @@ from bot.services.cards import card_ref, publish_card
 from bot.services.desk import ActionResult, Desk, Outcome, conversation_of, load_enquiry
 from bot.services.intake import draft_conversation
 from bot.storage import UnitOfWork
+from bot.wording import review_wording
 
 
 async def approve_draft(
@@ -42,10 +43,13 @@ async def approve_draft(
         text = (final_text if final_text is not None else draft.text).strip()
         limit = desk.catalog.max_length(enquiry.channel)
         if not text or len(text) > limit:
+            words = review_wording()
             problem = (
-                "the reply is empty"
+                words.problem_reply_empty
                 if not text
-                else f"the reply has {len(text)} characters; {enquiry.channel.value} allows {limit}"
+                else words.problem_reply_too_long.format(
+                    length=len(text), channel=enquiry.channel.value, limit=limit
+                )
             )
             return ActionResult(
                 Outcome.INVALID, problems=(problem,), conversation_id=enquiry.conversation_id
@@ -136,7 +140,8 @@ async def escalate_conversation(
     await publish_card(desk, conversation_id)
     ref = await card_ref(desk, conversation_id)
     if ref is not None:
-        await desk.board.post_in_thread(ref, f"Escalated to {assignee} by <@{reviewer}>.")
+        text = review_wording().thread_escalated.format(assignee=assignee, by=f"<@{reviewer}>")
+        await desk.board.post_in_thread(ref, text)
     return ActionResult(Outcome.DONE, conversation_id=conversation_id)
 
 

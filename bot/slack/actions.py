@@ -22,6 +22,7 @@ from bot.slack.blocks import Action, Block
 from bot.slack.interaction import Actor, Body, SlackDesk, action_value, actor_of, blocked
 from bot.slack.modals import conversation_modal, edit_modal, escalate_modal, reject_modal
 from bot.slack.modals import regenerate_modal as regenerate_view
+from bot.wording import review_wording
 
 # What a button does after the ack, given the actor and the button's id value.
 ClickWork = Callable[[SlackDesk, Actor, str], Coroutine[object, object, None]]
@@ -93,7 +94,7 @@ async def _open_regenerate(slack: SlackDesk, actor: Actor, draft_id: str) -> Non
 
 async def _open_escalate(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
     group = slack.reviewers.group
-    groups = [(group, "Reviewer group")] if group else []
+    groups = [(group, review_wording().modal_escalate_reviewer_group)] if group else []
 
     async def view() -> Block:
         return escalate_modal(draft_id, groups)
@@ -108,8 +109,7 @@ async def _retry(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
         await retry_delivery(slack.desk, draft_id)
     except (InputError, NotFoundError):
         # A second click, or someone else retried first: the row is no longer FAILED.
-        text = "This delivery is not waiting for a retry any more; the card shows where it is."
-        await slack.board.tell(actor.ref, actor.user_id, text)
+        await slack.board.tell(actor.ref, actor.user_id, review_wording().retry_not_waiting)
 
 
 async def _show_all(slack: SlackDesk, actor: Actor, enquiry_id: str) -> None:

@@ -1,10 +1,11 @@
 """Pure Block Kit rendering of a review card, and every Slack action id in one place.
 
-Nothing here does I/O: a `ReviewCard` goes in, JSON-ready blocks come out. Slack's limits
-are enforced here, not by whoever posts the blocks: at most 50 blocks a message, section
-text up to 3,000 characters, header text up to 150. Customer text is escaped (a customer
-writing "<!channel>" must not ping the review channel) and long messages are cut with a
-"Show all" button that opens the whole conversation in a modal.
+Nothing here does I/O: a `ReviewCard` goes in, JSON-ready blocks come out, worded by
+`bot.wording` (read once). Slack's limits are enforced here, not by whoever posts the
+blocks: at most 50 blocks a message, section text up to 3,000 characters, header text up
+to 150. Customer text is escaped (a customer writing "<!channel>" must not ping the review
+channel) and long messages are cut with a "Show all" button that opens the whole
+conversation in a modal.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from bot.models import Channel, DecisionKind, DraftAction
+from bot.models import Channel, DecisionKind, DraftAction, Language
 from bot.review import CardStatus, ReviewCard
+from bot.wording import ReviewWording, review_wording
 
 # A Block Kit block or element as plain JSON data.
 Block = dict[str, object]
@@ -64,21 +66,6 @@ class Field(StrEnum):
 INPUT_ACTION = "value"
 SHORTCUT_DRAFT = "replydesk.draft_from_message"
 
-_CHANNEL_NAMES = {
-    Channel.TELEGRAM: "Telegram",
-    Channel.FACEBOOK: "Facebook",
-    Channel.INSTAGRAM: "Instagram",
-    Channel.X: "X",
-    Channel.SLACK: "Slack",
-    Channel.WEBHOOK: "Web form",
-}
-_LANGUAGES = {"de": "German", "en": "English"}
-_SUGGESTIONS = {
-    DraftAction.REVIEW: "check and send",
-    DraftAction.ESCALATE: "escalate to a person",
-    DraftAction.IGNORE: "ignore (spam)",
-}
-
 
 def escape(text: str) -> str:
     """Escape text for Slack mrkdwn so it can never mention, link or format anything."""
@@ -123,48 +110,66 @@ def button(label: str, action: Action, value: str, style: str | None = None) -> 
 
 def channel_name(channel: Channel) -> str:
     """How a channel is named to reviewers."""
-    return _CHANNEL_NAMES.get(channel, channel.value)
+    words = review_wording()
+    names = {
+        Channel.TELEGRAM: words.channel_telegram,
+        Channel.FACEBOOK: words.channel_facebook,
+        Channel.INSTAGRAM: words.channel_instagram,
+        Channel.X: words.channel_x,
+        Channel.SLACK: words.channel_slack,
+        Channel.WEBHOOK: words.channel_webhook,
+    }
+    return names.get(channel, channel.value)
 
 
 def status_line(card: ReviewCard) -> str:
     """The line that says where the conversation stands (and who owns it), as mrkdwn."""
-    line = _STATIC_STATUS.get(card.status) or _decided_status(card)
+    words = review_wording()
+    line = _static_status(words, card.status) or _decided_status(words, card)
     if card.owner:
-        line += f"\nOwner: {card.owner}"
+        line += "\n" + words.status_owner.format(owner=card.owner)
     return line
 
 
-_STATIC_STATUS = {
-    CardStatus.DRAFTING: ":hourglass_flowing_sand: Drafting…",
-    CardStatus.DRAFTING_DELAYED: ":warning: Drafting delayed — the model is unavailable",
-    CardStatus.AWAITING_REVIEW: ":eyes: Awaiting review",
-    CardStatus.OUTCOME_UNKNOWN: (
-        ":grey_question: Outcome unknown — please check the channel before doing anything"
-    ),
-}
+def _static_status(words: ReviewWording, status: CardStatus) -> str | None:
+    return {
+        CardStatus.DRAFTING: words.status_drafting,
+        CardStatus.DRAFTING_DELAYED: words.status_drafting_delayed,
+        CardStatus.AWAITING_REVIEW: words.status_awaiting_review,
+        CardStatus.OUTCOME_UNKNOWN: words.status_outcome_unknown,
+    }.get(status)
 
 
-def _decided_status(card: ReviewCard) -> str:
+def _decided_status(words: ReviewWording, card: ReviewCard) -> str:
     decision, delivery = card.decision, card.delivery
-    by = f"<@{decision.decided_by}>" if decision else "a reviewer"
+    by = f"<@{decision.decided_by}>" if decision else words.status_unknown_reviewer
     if card.status is CardStatus.REJECTED:
-        reason = escape(decision.reason or "no reason given") if decision else "no reason given"
-        return f":no_entry_sign: Rejected by {by}: {reason}"
+        no_reason = words.status_no_reason
+        reason = escape(decision.reason or no_reason) if decision else no_reason
+        return words.status_rejected.format(by=by, reason=reason)
     edited = decision is not None and decision.kind is DecisionKind.EDITED
-    approved = f"Approved with edits by {by}" if edited else f"Approved by {by}"
+    approved = (words.status_approved_with_edits if edited else words.status_approved).format(by=by)
     if card.status is CardStatus.SENT:
-        message_id = escape(delivery.external_message_id or "?") if delivery else "?"
-        return f":white_check_mark: Sent (message id `{message_id}`) · {approved}"
+        unknown_id = words.status_unknown_message_id
+        message_id = escape(delivery.external_message_id or unknown_id) if delivery else unknown_id
+        return words.status_sent.format(message_id=message_id, approved=approved)
     if card.status is CardStatus.DELIVERY_FAILED:
-        error = delivery.last_error if delivery and delivery.last_error else "unknown error"
-        return f":x: Delivery failed: {escape(clip(error, _ERROR_EXCERPT))} · {approved}"
-    return f":outbox_tray: {approved}, sending…"
+        error = (
+            delivery.last_error if delivery and delivery.last_error else words.status_unknown_error
+        )
+        return words.status_delivery_failed.format(
+            error=escape(clip(error, _ERROR_EXCERPT)), approved=approved
+        )
+    return words.status_sending.format(approved=approved)
 
 
 def fallback_text(card: ReviewCard) -> str:
     """The notification text of the card message (shown where blocks are not)."""
-    name = clip(card.author_name or "a customer", 80)
-    return f"Reply to {escape(name)} on {channel_name(card.channel)}: {card.status.value}"
+    words = review_wording()
+    name = clip(card.author_name or words.card_notification_unnamed, 80)
+    return words.card_notification.format(
+        name=escape(name), channel=channel_name(card.channel), status=card.status.value
+    )
 
 
 def build_review_blocks(card: ReviewCard) -> list[Block]:
@@ -194,22 +199,40 @@ def _mrkdwn(text: str) -> Block:
 
 
 def _header(card: ReviewCard) -> Block:
-    name = card.author_name or "Unknown customer"
-    text = clip(f"{name} on {channel_name(card.channel)}", MAX_HEADER_TEXT)
+    words = review_wording()
+    name = card.author_name or words.card_header_unnamed
+    text = clip(
+        words.card_header.format(name=name, channel=channel_name(card.channel)), MAX_HEADER_TEXT
+    )
     return {"type": "header", "text": {"type": "plain_text", "text": text}}
 
 
 def _facts(card: ReviewCard) -> str:
-    facts = [f"*{channel_name(card.channel)}*", f"{len(card.messages)} message(s)"]
+    words = review_wording()
+    facts = [
+        f"*{channel_name(card.channel)}*",
+        words.facts_messages.format(count=len(card.messages)),
+    ]
     draft = card.draft
     if draft is not None:
+        languages = {Language.DE: words.language_de, Language.EN: words.language_en}
+        suggestions = {
+            DraftAction.REVIEW: words.suggestion_review,
+            DraftAction.ESCALATE: words.suggestion_escalate,
+            DraftAction.IGNORE: words.suggestion_ignore,
+        }
         facts += [
-            f"language: {_LANGUAGES.get(draft.language.value, draft.language.value)}",
-            f"confidence: {draft.confidence:.0%}",
-            f"suggested: {_SUGGESTIONS.get(draft.action, draft.action.value)}",
+            words.facts_language.format(
+                language=languages.get(draft.language, draft.language.value)
+            ),
+            words.facts_confidence.format(confidence=draft.confidence),
+            words.facts_suggested.format(
+                suggestion=suggestions.get(draft.action, draft.action.value)
+            ),
         ]
         if draft.flags:
-            facts.append("labels: " + ", ".join(f"`{escape(flag)}`" for flag in draft.flags))
+            labels = ", ".join(f"`{escape(flag)}`" for flag in draft.flags)
+            facts.append(words.facts_labels.format(labels=labels))
     return " · ".join(facts)
 
 
@@ -221,17 +244,22 @@ def _message_blocks(card: ReviewCard, budget: int) -> list[Block]:
     if len(messages) > budget:
         hidden = len(messages) - (budget - 1)
         messages = [messages[0], *messages[hidden + 1 :]]
+    words = review_wording()
     blocks: list[Block] = []
     for index, message in enumerate(messages):
         text = message.text if message.kind == "text" else f"[{message.kind}] {message.text}"
         excerpt = clip(text, MESSAGE_EXCERPT)
-        more = button("Show all", Action.SHOW_ALL, message.enquiry_id) if excerpt != text else None
+        more = (
+            button(words.button_show_all, Action.SHOW_ALL, message.enquiry_id)
+            if excerpt != text
+            else None
+        )
         blocks.append(section(quote(excerpt), more))
         if index == 0 and hidden:
             blocks.append(
                 section(
-                    f"_{hidden} more message(s) not shown._",
-                    button("Show all", Action.SHOW_ALL, root),
+                    words.card_hidden_messages.format(hidden=hidden),
+                    button(words.button_show_all, Action.SHOW_ALL, root),
                 )
             )
     return blocks
@@ -241,41 +269,40 @@ def _draft_blocks(card: ReviewCard) -> list[Block]:
     draft, decision = card.draft, card.decision
     if draft is None:
         return []
-    blocks = [section(f"*Draft* (revision {draft.revision})\n{_body(draft.text)}")]
+    words = review_wording()
+    heading = words.card_draft_heading.format(revision=draft.revision)
+    blocks = [section(f"{heading}\n{_body(draft.text)}")]
     if draft.private_followup:
         # Not sent by Approve: personal data belongs in a direct message a person sends.
         blocks.append(
-            section(
-                "*Private follow-up* (send by direct message, never in public)\n"
-                + _body(draft.private_followup)
-            )
+            section(f"{words.card_private_followup_heading}\n{_body(draft.private_followup)}")
         )
     final = decision.final_text if decision else None
     if decision and decision.kind is DecisionKind.EDITED and final is not None:
-        blocks.append(section(f"*Edited reply* (sent instead of the draft)\n{_body(final)}"))
+        blocks.append(section(f"{words.card_edited_reply_heading}\n{_body(final)}"))
     sent_text = final if final is not None else draft.text
     count = len(sent_text.strip())
     if card.channel is Channel.X or count > card.max_length:
-        warning = " :warning: too long" if count > card.max_length else ""
-        blocks.append(context(f"{count}/{card.max_length} characters{warning}"))
+        length = words.card_length_too_long if count > card.max_length else words.card_length
+        blocks.append(context(length.format(count=count, limit=card.max_length)))
     return blocks
 
 
 def _body(text: str) -> str:
     if not text.strip():
-        return "_(empty: nothing to answer from the FAQ — edit, escalate or reject)_"
+        return review_wording().card_empty_draft
     return escape(clip(text, MAX_SECTION_TEXT - 100))
 
 
 def _knowledge_blocks(card: ReviewCard) -> list[Block]:
+    words = review_wording()
     lines = []
     if card.cited:
-        lines.append("*FAQ:* " + "; ".join(f"{escape(q)} (`{escape(i)}`)" for i, q in card.cited))
+        entries = "; ".join(f"{escape(q)} (`{escape(i)}`)" for i, q in card.cited)
+        lines.append(words.card_faq.format(entries=entries))
     if card.clauses:
-        lines.append(
-            "*Guidelines:* "
-            + "; ".join(f"{escape(i)} {escape(t)}".strip() for i, t in card.clauses)
-        )
+        clauses = "; ".join(f"{escape(i)} {escape(t)}".strip() for i, t in card.clauses)
+        lines.append(words.card_guidelines.format(clauses=clauses))
     return [context("\n".join(lines))] if lines else []
 
 
@@ -283,20 +310,21 @@ def _buttons(card: ReviewCard) -> list[Block]:
     draft = card.draft
     if draft is None:
         return []
+    words = review_wording()
     draft_id = draft.id
-    escalate = button("Escalate", Action.ESCALATE, draft_id)
+    escalate = button(words.button_escalate, Action.ESCALATE, draft_id)
     if card.status is CardStatus.AWAITING_REVIEW:
         review: Sequence[Block] = [
-            button("Edit", Action.EDIT, draft_id),
-            button("Reject", Action.REJECT, draft_id, "danger"),
-            button("Regenerate", Action.REGENERATE, draft_id),
+            button(words.button_edit, Action.EDIT, draft_id),
+            button(words.button_reject, Action.REJECT, draft_id, "danger"),
+            button(words.button_regenerate, Action.REGENERATE, draft_id),
             escalate,
         ]
         if draft.text.strip():  # an empty draft cannot be approved, only edited
-            return [button("Approve", Action.APPROVE, draft_id, "primary"), *review]
+            return [button(words.button_approve, Action.APPROVE, draft_id, "primary"), *review]
         return list(review)
     if card.status is CardStatus.DELIVERY_FAILED:
-        return [button("Retry delivery", Action.RETRY, draft_id, "primary"), escalate]
+        return [button(words.button_retry_delivery, Action.RETRY, draft_id, "primary"), escalate]
     if card.status is CardStatus.SENT:
         return []
     return [escalate]

@@ -18,6 +18,7 @@ from bot.services import (
 from bot.slack.blocks import INPUT_ACTION, Field, Form
 from bot.slack.interaction import Actor, Body, SlackDesk, actor_of, text_at
 from bot.slack.modals import EditMetadata, RejectReason
+from bot.wording import review_wording
 
 _NOTE_LIMIT = 500
 _STATE = ("state", "values")  # where a submitted view keeps its inputs
@@ -27,14 +28,16 @@ def register_forms(app: AsyncApp, slack: SlackDesk) -> None:
     """Attach the modal submission listeners to `app`."""
 
     async def edit_submitted(ack: AsyncAck, body: Body, view: Body) -> None:
+        words = review_wording()
         metadata = EditMetadata.decode(text_at(view, "private_metadata"))
         text = (_value(view, Field.REPLY) or "").strip()
         if not text:
-            problem = "The reply is empty."
+            problem = words.form_reply_empty
         elif len(text) > metadata.max_length:
-            problem = (
-                f"The reply has {len(text)} characters; "
-                f"{metadata.channel or 'the channel'} allows {metadata.max_length}."
+            problem = words.form_reply_too_long.format(
+                length=len(text),
+                channel=metadata.channel or words.form_unknown_channel,
+                limit=metadata.max_length,
             )
         else:
             await ack()
@@ -44,17 +47,20 @@ def register_forms(app: AsyncApp, slack: SlackDesk) -> None:
         await ack(response_action="errors", errors={Field.REPLY.value: problem})
 
     async def reject_submitted(ack: AsyncAck, body: Body, view: Body) -> None:
+        words = review_wording()
         reason_value = _selected(view, Field.REASON)
         note = (_value(view, Field.NOTE) or "").strip()[:_NOTE_LIMIT]
         if reason_value not in {reason.value for reason in RejectReason}:
-            await ack(response_action="errors", errors={Field.REASON.value: "Pick a reason."})
+            await ack(response_action="errors", errors={Field.REASON.value: words.form_pick_reason})
             return
         reason = RejectReason(reason_value)
         if reason is RejectReason.OTHER and not note:
-            await ack(response_action="errors", errors={Field.NOTE.value: "Please say why."})
+            await ack(response_action="errors", errors={Field.NOTE.value: words.form_say_why})
             return
         await ack()
-        text = f"{reason.label} — {note}" if note else reason.label
+        text = (
+            words.reason_with_note.format(reason=reason.label, note=note) if note else reason.label
+        )
         actor = actor_of(body)
         draft_id = text_at(view, "private_metadata")
         slack.after_ack("reject", actor, _reject(slack, actor, draft_id, text))
@@ -70,7 +76,8 @@ def register_forms(app: AsyncApp, slack: SlackDesk) -> None:
         user = text_at(view, *_STATE, Field.USER.value, INPUT_ACTION, "selected_user")
         group = _selected(view, Field.GROUP)
         if bool(user) == bool(group):
-            problem = "Pick one person or one group." if user else "Pick a person or a group."
+            words = review_wording()
+            problem = words.form_pick_one_assignee if user else words.form_pick_an_assignee
             await ack(response_action="errors", errors={Field.USER.value: problem})
             return
         await ack()

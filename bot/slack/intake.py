@@ -22,6 +22,7 @@ from bot.ports import CardRef
 from bot.services import Receipt, claim_event, take_in
 from bot.slack.blocks import SHORTCUT_DRAFT
 from bot.slack.interaction import Actor, Body, SlackDesk, actor_of, text_at
+from bot.wording import review_wording
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +68,15 @@ async def _forward(slack: SlackDesk, actor: Actor, body: Body) -> None:
     ts = text_at(body, "message_ts") or text_at(body, "message", "ts")
     text = text_at(body, "message", "text").strip()
     here = CardRef(channel, ts) if channel and ts else None
+    words = review_wording()
     if not text or not channel or not ts:
-        await _courtesy(slack, here, actor.user_id, "This message has no text to reply to.")
+        await _courtesy(slack, here, actor.user_id, words.forward_no_text)
         return
     author = text_at(body, "message", "user") or None
     receipt = await _take_in(slack, channel, ts, text, author, ts)
-    review = f"<#{slack.board.channel}>"
-    note = (
-        f"ReplyDesk is drafting a reply; reviewers will find it in {review}."
-        if receipt.is_new
-        else f"This message was forwarded before; its card is in {review}."
-    )
-    await _courtesy(slack, here, actor.user_id, note)
+    note = words.forward_drafting if receipt.is_new else words.forward_seen_before
+    review_channel = f"<#{slack.board.channel}>"
+    await _courtesy(slack, here, actor.user_id, note.format(review_channel=review_channel))
 
 
 async def _mentioned(slack: SlackDesk, event_id: str, event: Body) -> None:

@@ -26,6 +26,7 @@ from bot.slack.blocks import Block
 from bot.slack.board import SlackReviewBoard, map_slack_error
 from bot.slack.modals import stale_prompt
 from bot.slack.reviewers import Permission, ReviewerDirectory, explain_refusal
+from bot.wording import ReviewWording, review_wording
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +35,6 @@ Body = Mapping[str, object]
 
 # How long shutdown waits for decisions in flight (drafting with a model can take a while).
 DRAIN_SECONDS = 30.0
-_FAILED = (
-    "ReplyDesk could not finish that. Please try again; if it keeps failing, tell an admin "
-    "(reference {reference})."
-)
-_DECIDED = {
-    DecisionKind.APPROVED: "approved",
-    DecisionKind.EDITED: "approved (with edits)",
-    DecisionKind.REJECTED: "rejected",
-    DecisionKind.ESCALATED: "escalated",
-}
 
 
 @dataclass(frozen=True)
@@ -150,17 +141,21 @@ class SlackDesk:
         outcome = result.outcome
         if outcome is Outcome.DONE:
             return
+        words = review_wording()
         blocks: list[Block] | None = None
         if outcome is Outcome.ALREADY_DECIDED and result.decision is not None:
             decision = result.decision
-            text = f"Already {_DECIDED[decision.kind]} by <@{decision.decided_by}>."
+            text = words.already_decided.format(
+                decision=_decided(words, decision.kind), by=f"<@{decision.decided_by}>"
+            )
         elif outcome is Outcome.OUTDATED:
-            text = "A newer draft replaced this one; please review the card's current draft."
+            text = words.outdated_draft
         elif outcome is Outcome.STALE:
             blocks = stale_prompt(draft_id, result.problems)
-            text = "The FAQ entries this draft cites changed; regenerate or send anyway."
+            text = words.stale_draft_notice
         else:
-            text = "Not sent: " + "; ".join(result.problems or ("the reply cannot be sent",))
+            problems = "; ".join(result.problems or (words.not_sent_unknown,))
+            text = words.not_sent.format(problems=problems)
         await self.board.tell(actor.ref, actor.user_id, text, blocks)
 
     async def open_view(self, actor: Actor, view: Block) -> None:
@@ -184,6 +179,17 @@ class SlackDesk:
 
     async def _tell_failure(self, actor: Actor, reference: str) -> None:
         try:
-            await self.board.tell(actor.ref, actor.user_id, _FAILED.format(reference=reference))
+            text = review_wording().failed_with_reference.format(reference=reference)
+            await self.board.tell(actor.ref, actor.user_id, text)
         except Exception:  # edge: telling about a failure must not raise a second one
             log.warning("could not tell user %s about failure [%s]", actor.user_id, reference)
+
+
+def _decided(words: ReviewWording, kind: DecisionKind) -> str:
+    """How a decision is named in "Already … by …"."""
+    return {
+        DecisionKind.APPROVED: words.decided_approved,
+        DecisionKind.EDITED: words.decided_edited,
+        DecisionKind.REJECTED: words.decided_rejected,
+        DecisionKind.ESCALATED: words.decided_escalated,
+    }[kind]

@@ -1,8 +1,9 @@
 """Pure Block Kit modals and ephemeral prompts of the review flow (edit, reject, ...).
 
-Like `bot.slack.blocks`, nothing here does I/O. Modals carry the draft id in
-`private_metadata`; the edit modal also carries whether the reviewer was warned that the
-cited knowledge changed, because submitting it after that warning means "send anyway".
+Like `bot.slack.blocks`, nothing here does I/O and every word comes from `bot.wording`.
+Modals carry the draft id in `private_metadata`; the edit modal also carries whether the
+reviewer was warned that the cited knowledge changed, because submitting it after that
+warning means "send anyway".
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bot.slack.blocks import (
     quote,
     section,
 )
+from bot.wording import review_wording
 
 MAX_VIEW_BLOCKS = 100  # modals allow more blocks than messages
 _MAX_TITLE = 24
@@ -48,7 +50,14 @@ class RejectReason(StrEnum):
     @property
     def label(self) -> str:
         """The reason as reviewers read it."""
-        return self.value.replace("_", " ").capitalize()
+        words = review_wording()
+        return {
+            RejectReason.WRONG_FACTS: words.reason_wrong_facts,
+            RejectReason.WRONG_TONE: words.reason_wrong_tone,
+            RejectReason.SHOULD_NOT_ANSWER: words.reason_should_not_answer,
+            RejectReason.DUPLICATE: words.reason_duplicate,
+            RejectReason.OTHER: words.reason_other,
+        }[self]
 
 
 @dataclass(frozen=True)
@@ -102,14 +111,14 @@ def edit_modal(card: ReviewCard, stale: Sequence[str] = ()) -> Block:
     """
     if card.draft is None:
         raise InputError("there is no draft to edit")
+    words = review_wording()
     blocks: list[Block] = [
         context(
-            f"Reply on {channel_name(card.channel)}: up to {card.max_length} characters. "
-            "Submitting approves and sends it; the original draft is kept."
+            words.modal_edit_hint.format(channel=channel_name(card.channel), limit=card.max_length)
         )
     ]
     if stale:
-        blocks.append(section(_stale_text(stale) + "\nSubmitting sends your text anyway."))
+        blocks.append(section(f"{_stale_text(stale)}\n{words.modal_edit_stale_note}"))
     element: Block = {
         "type": "plain_text_input",
         "action_id": INPUT_ACTION,
@@ -117,33 +126,45 @@ def edit_modal(card: ReviewCard, stale: Sequence[str] = ()) -> Block:
     }
     if card.draft.text.strip():
         element["initial_value"] = clip(card.draft.text, MAX_SECTION_TEXT)
-    blocks.append(_input(Field.REPLY, "Reply", element))
+    blocks.append(_input(Field.REPLY, words.modal_edit_reply_label, element))
     metadata = EditMetadata(card.draft.id, bool(stale), card.max_length, channel_name(card.channel))
-    return _modal(Form.EDIT, "Edit reply", blocks, metadata.encode(), submit="Approve & send")
+    return _modal(
+        Form.EDIT, words.modal_edit_title, blocks, metadata.encode(), submit=words.modal_edit_submit
+    )
 
 
 def reject_modal(draft_id: str) -> Block:
     """The reject modal: a reason (required) and a note (optional, required for "other")."""
+    words = review_wording()
     options = [_option(reason.label, reason.value) for reason in RejectReason]
     reason: Block = {"type": "static_select", "action_id": INPUT_ACTION, "options": options}
     note: Block = {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True}
     blocks = [
-        _input(Field.REASON, "Reason", reason),
-        _input(Field.NOTE, "Note", note, optional=True),
+        _input(Field.REASON, words.modal_reject_reason_label, reason),
+        _input(Field.NOTE, words.modal_reject_note_label, note, optional=True),
     ]
-    return _modal(Form.REJECT, "Reject draft", blocks, draft_id, submit="Reject")
+    return _modal(
+        Form.REJECT, words.modal_reject_title, blocks, draft_id, submit=words.modal_reject_submit
+    )
 
 
 def regenerate_modal(draft_id: str) -> Block:
     """The regenerate modal: an optional hint for the drafter."""
+    words = review_wording()
     hint: Block = {
         "type": "plain_text_input",
         "action_id": INPUT_ACTION,
         "max_length": _MAX_HINT,
-        "placeholder": {"type": "plain_text", "text": 'e.g. "shorter", "mention the refund form"'},
+        "placeholder": {"type": "plain_text", "text": words.modal_regenerate_hint_placeholder},
     }
-    blocks = [_input(Field.HINT, "Hint for the drafter", hint, optional=True)]
-    return _modal(Form.REGENERATE, "Regenerate draft", blocks, draft_id, submit="Regenerate")
+    blocks = [_input(Field.HINT, words.modal_regenerate_hint_label, hint, optional=True)]
+    return _modal(
+        Form.REGENERATE,
+        words.modal_regenerate_title,
+        blocks,
+        draft_id,
+        submit=words.modal_regenerate_submit,
+    )
 
 
 def escalate_modal(draft_id: str, groups: Sequence[tuple[str, str]] = ()) -> Block:
@@ -153,41 +174,52 @@ def escalate_modal(draft_id: str, groups: Sequence[tuple[str, str]] = ()) -> Blo
         draft_id: The draft of the conversation being handed over.
         groups: (usergroup id, label) pairs offered next to the people picker.
     """
+    words = review_wording()
     person: Block = {"type": "users_select", "action_id": INPUT_ACTION}
-    blocks = [_input(Field.USER, "Person", person, optional=bool(groups))]
+    blocks = [_input(Field.USER, words.modal_escalate_person_label, person, optional=bool(groups))]
     if groups:
         options = [_option(label, group_id) for group_id, label in groups]
         group: Block = {"type": "static_select", "action_id": INPUT_ACTION, "options": options}
-        blocks.append(_input(Field.GROUP, "…or user group", group, optional=True))
-        blocks.append(context("Pick one person or one group."))
-    return _modal(Form.ESCALATE, "Escalate", blocks, draft_id, submit="Escalate")
+        blocks.append(_input(Field.GROUP, words.modal_escalate_group_label, group, optional=True))
+        blocks.append(context(words.modal_escalate_hint))
+    return _modal(
+        Form.ESCALATE,
+        words.modal_escalate_title,
+        blocks,
+        draft_id,
+        submit=words.modal_escalate_submit,
+    )
 
 
 def conversation_modal(card: ReviewCard) -> Block:
     """Every customer message of the conversation in full (the card's "Show all")."""
+    words = review_wording()
     blocks: list[Block] = []
     for message in card.messages:
         text = escape(message.text)
-        stamp = message.received_at.strftime("%Y-%m-%d %H:%M UTC")
-        blocks.append(context(f"{stamp} · {message.kind}"))
+        meta = words.modal_conversation_message_meta.format(
+            received=message.received_at, kind=message.kind
+        )
+        blocks.append(context(meta))
         blocks += [section(quote(part)) for part in _chunks(text, MAX_SECTION_TEXT - 200)]
     if len(blocks) > MAX_VIEW_BLOCKS:
-        note = section("_The conversation is too long to show in full here._")
+        note = section(words.modal_conversation_too_long)
         blocks = [*blocks[: MAX_VIEW_BLOCKS - 1], note]
-    return _modal(Form.CONVERSATION, "Conversation", blocks, card.conversation_id)
+    return _modal(Form.CONVERSATION, words.modal_conversation_title, blocks, card.conversation_id)
 
 
 def stale_prompt(draft_id: str, problems: Sequence[str]) -> list[Block]:
     """Ephemeral blocks when approving a draft whose cited knowledge changed."""
+    words = review_wording()
     actions: Block = {
         "type": "actions",
         "block_id": "stale.actions",
         "elements": [
-            button("Regenerate", Action.REGENERATE, draft_id, "primary"),
-            button("Send anyway", Action.SEND_ANYWAY, draft_id, "danger"),
+            button(words.button_regenerate, Action.REGENERATE, draft_id, "primary"),
+            button(words.button_send_anyway, Action.SEND_ANYWAY, draft_id, "danger"),
         ],
     }
-    return [section(_stale_text(problems) + "\nNothing was sent."), actions]
+    return [section(f"{_stale_text(problems)}\n{words.stale_nothing_sent}"), actions]
 
 
 def _chunks(text: str, size: int) -> list[str]:
@@ -203,7 +235,7 @@ def _chunks(text: str, size: int) -> list[str]:
 
 def _stale_text(problems: Sequence[str]) -> str:
     lines = "\n".join(f"• {escape(problem)}" for problem in problems)
-    return f":warning: The FAQ entries this draft cites changed since it was drafted:\n{lines}"
+    return f"{review_wording().stale_knowledge}\n{lines}"
 
 
 def _input(field: Field, label: str, element: Block, optional: bool = False) -> Block:
@@ -223,11 +255,13 @@ def _option(text: str, value: str) -> Block:
 def _modal(
     form: Form, title: str, blocks: list[Block], metadata: str, submit: str | None = None
 ) -> Block:
+    words = review_wording()
+    close = words.modal_cancel if submit else words.modal_close
     view: Block = {
         "type": "modal",
         "callback_id": form.value,
         "title": {"type": "plain_text", "text": clip(title, _MAX_TITLE)},
-        "close": {"type": "plain_text", "text": "Cancel" if submit else "Close"},
+        "close": {"type": "plain_text", "text": close},
         "private_metadata": metadata,
         "blocks": blocks[:MAX_VIEW_BLOCKS],
     }

@@ -18,6 +18,8 @@ from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.wording import review_wording
+
 log = logging.getLogger(__name__)
 
 GROUP_CACHE_SECONDS = 60.0
@@ -32,25 +34,15 @@ class Permission(StrEnum):
     UNVERIFIED = "unverified"  # the group could not be read and nothing is cached
 
 
-_REFUSALS = {
-    Permission.NOT_REVIEWER: (
-        "Only reviewers can do this, so nothing was changed. Ask an admin to add you to "
-        "the reviewer group or to SLACK_REVIEWERS."
-    ),
-    Permission.NONE_CONFIGURED: (
-        "No reviewers are configured yet (SLACK_REVIEWERS or SLACK_REVIEWER_GROUP), so "
-        "nobody can decide on drafts. Nothing was changed."
-    ),
-    Permission.UNVERIFIED: (
-        "ReplyDesk could not check the reviewer group with Slack just now, so nothing was "
-        "changed. Please try again in a moment."
-    ),
-}
-
-
 def explain_refusal(permission: Permission) -> str:
     """The ephemeral text for someone who may not decide."""
-    return _REFUSALS.get(permission, "")
+    words = review_wording()
+    refusals = {
+        Permission.NOT_REVIEWER: words.refusal_not_reviewer,
+        Permission.NONE_CONFIGURED: words.refusal_none_configured,
+        Permission.UNVERIFIED: words.refusal_unverified,
+    }
+    return refusals.get(permission, "")
 
 
 class ReviewerDirectory:

@@ -16,6 +16,7 @@ from bot.errors import OutcomeUnknownError, PermanentError
 from bot.models import Channel, Delivery
 from bot.slack.blocks import escape
 from bot.slack.board import map_slack_error
+from bot.wording import review_wording
 
 
 class SlackReplySender:
@@ -39,7 +40,8 @@ class SlackReplySender:
         channel = delivery.reply_target.get("channel")
         thread_ts = delivery.reply_target.get("thread_ts")
         if not channel:
-            raise PermanentError("the enquiry has no Slack channel to reply in")
+            # The message becomes the delivery's error, which the card shows to staff.
+            raise PermanentError(review_wording().delivery_no_slack_channel)
         try:
             response = await self._client.chat_postMessage(
                 channel=channel, thread_ts=thread_ts, text=escape(delivery.text)

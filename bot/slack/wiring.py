@@ -37,6 +37,7 @@ from bot.slack.handlers import build_bolt_app
 from bot.slack.interaction import BackgroundWork, SlackDesk
 from bot.slack.reviewers import ReviewerDirectory
 from bot.slack.sender import SlackReplySender
+from bot.wording import review_wording
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +104,12 @@ def build_slack(settings: Settings) -> SlackIntegration:
     Raises:
         InputError: Slack is half configured (no review channel, or HTTP mode without a
             signing secret).
+        PermanentError: The reviewer wording file (`prompts/review/en.yaml`) is broken.
     """
     mode = slack_mode(settings)
     if mode is SlackMode.OFF:
         return SlackIntegration(board=LoggingBoard())
+    review_wording()  # a broken wording file stops start-up, not the first card
     if not settings.slack_review_channel:
         raise InputError("SLACK_REVIEW_CHANNEL is required when SLACK_BOT_TOKEN is set")
     secret = settings.slack_signing_secret

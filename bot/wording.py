@@ -1,0 +1,217 @@
+"""Loads the words reviewers read in Slack from `prompts/review/en.yaml`, checked key by key."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.errors import PermanentError
+from bot.resources import PROMPTS_DIR
+
+
+class ReviewWording(BaseModel):
+    """Every piece of reviewer-facing text, as `str.format` templates with named placeholders.
+
+    One field per key of `prompts/review/en.yaml`, in the file's order and groups; a key
+    missing from the file or not declared here is refused when the file is loaded.
+
+    Usage:
+        `review_wording().status_rejected.format(by="<@U1>", reason="Wrong tone")`
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Card: the status line (where the conversation stands)
+    status_drafting: str
+    status_drafting_delayed: str
+    status_awaiting_review: str
+    status_outcome_unknown: str
+    status_rejected: str
+    status_approved: str
+    status_approved_with_edits: str
+    status_sending: str
+    status_sent: str
+    status_delivery_failed: str
+    status_owner: str
+    status_unknown_reviewer: str
+    status_no_reason: str
+    status_unknown_message_id: str
+    status_unknown_error: str
+
+    # Card: header, notification text and the facts line
+    card_header: str
+    card_header_unnamed: str
+    card_notification: str
+    card_notification_unnamed: str
+    facts_messages: str
+    facts_language: str
+    facts_confidence: str
+    facts_suggested: str
+    facts_labels: str
+
+    # Card: channel, language and suggested-action names
+    channel_telegram: str
+    channel_facebook: str
+    channel_instagram: str
+    channel_x: str
+    channel_slack: str
+    channel_webhook: str
+    language_de: str
+    language_en: str
+    suggestion_review: str
+    suggestion_escalate: str
+    suggestion_ignore: str
+
+    # Card: messages, draft and knowledge
+    card_hidden_messages: str
+    card_draft_heading: str
+    card_private_followup_heading: str
+    card_edited_reply_heading: str
+    card_empty_draft: str
+    card_length: str
+    card_length_too_long: str
+    card_faq: str
+    card_guidelines: str
+
+    # Buttons (on the card and on the stale-draft prompt)
+    button_approve: str
+    button_edit: str
+    button_reject: str
+    button_regenerate: str
+    button_escalate: str
+    button_retry_delivery: str
+    button_send_anyway: str
+    button_show_all: str
+
+    # Modals (titles and submit labels: at most 24 characters)
+    modal_cancel: str
+    modal_close: str
+    modal_edit_title: str
+    modal_edit_submit: str
+    modal_edit_hint: str
+    modal_edit_reply_label: str
+    modal_edit_stale_note: str
+    modal_reject_title: str
+    modal_reject_submit: str
+    modal_reject_reason_label: str
+    modal_reject_note_label: str
+    modal_regenerate_title: str
+    modal_regenerate_submit: str
+    modal_regenerate_hint_label: str
+    modal_regenerate_hint_placeholder: str
+    modal_escalate_title: str
+    modal_escalate_submit: str
+    modal_escalate_person_label: str
+    modal_escalate_group_label: str
+    modal_escalate_hint: str
+    modal_escalate_reviewer_group: str
+    modal_conversation_title: str
+    modal_conversation_message_meta: str
+    modal_conversation_too_long: str
+
+    # Rejection reasons (the reject modal's choices; the card shows the one picked)
+    reason_wrong_facts: str
+    reason_wrong_tone: str
+    reason_should_not_answer: str
+    reason_duplicate: str
+    reason_other: str
+    reason_with_note: str
+
+    # Messages to one person (ephemeral)
+    already_decided: str
+    decided_approved: str
+    decided_edited: str
+    decided_rejected: str
+    decided_escalated: str
+    outdated_draft: str
+    stale_draft_notice: str
+    stale_knowledge: str
+    stale_nothing_sent: str
+    not_sent: str
+    not_sent_unknown: str
+    retry_not_waiting: str
+    failed_with_reference: str
+    refusal_not_reviewer: str
+    refusal_none_configured: str
+    refusal_unverified: str
+    forward_no_text: str
+    forward_drafting: str
+    forward_seen_before: str
+
+    # Thread messages (under the card)
+    thread_replaced_draft: str
+    thread_escalated: str
+
+    # Form errors (shown under a modal field; the modal stays open)
+    form_reply_empty: str
+    form_reply_too_long: str
+    form_unknown_channel: str
+    form_pick_reason: str
+    form_say_why: str
+    form_pick_one_assignee: str
+    form_pick_an_assignee: str
+
+    # Why an approval was refused (listed in not_sent)
+    problem_reply_empty: str
+    problem_reply_too_long: str
+    problem_entry_deleted: str
+    problem_entry_changed: str
+    problem_entry_expired: str
+
+    # Staff-facing delivery errors (shown on the card after "Delivery failed")
+    delivery_no_slack_channel: str
+
+
+def load_review_wording(path: Path) -> ReviewWording:
+    """Read a wording file; `review_wording()` is the cached shipped one.
+
+    Args:
+        path: A YAML mapping of every `ReviewWording` key to its template.
+
+    Raises:
+        PermanentError: The file cannot be read, is not a mapping, misses a key, has a key
+            nobody uses, or has a value that is not text. The message is one line naming
+            the file.
+    """
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise PermanentError(f"review wording {path} cannot be read: {_one_line(error)}") from None
+    if not isinstance(loaded, dict):
+        raise PermanentError(f"review wording {path} must be a mapping of keys to texts")
+    try:
+        return ReviewWording.model_validate(loaded)
+    except ValidationError as error:
+        raise PermanentError(f"review wording {path}: {_problems(error)}") from None
+
+
+@lru_cache(maxsize=1)
+def review_wording() -> ReviewWording:
+    """The shipped wording, `prompts/review/en.yaml`, read once.
+
+    Raises:
+        PermanentError: The shipped file is broken (see `load_review_wording`).
+    """
+    return load_review_wording(PROMPTS_DIR / "review" / "en.yaml")
+
+
+def _problems(error: ValidationError) -> str:
+    missing, unknown, other = [], [], []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"])
+        if problem["type"] == "missing":
+            missing.append(key)
+        elif problem["type"] == "extra_forbidden":
+            unknown.append(key)
+        else:
+            other.append(f"{key}: {problem['msg']}")
+    parts = [f"missing keys: {', '.join(missing)}"] if missing else []
+    parts += [f"unknown keys: {', '.join(unknown)}"] if unknown else []
+    return "; ".join(parts + other)
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())

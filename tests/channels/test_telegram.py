@@ -1,0 +1,288 @@
+"""Telegram end to end over real HTTP: PTB against the Bot API stand-in, the real ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from bot.faq.embedders import Embedder
+from bot.jobs.delivery import DeliveryWorker
+from bot.models import Channel, DeliveryState, DraftAction, EnquiryKind
+from bot.review import CardStatus, load_card
+from bot.settings import Settings
+from bot.storage.tables import drafts, enquiries, review_cards
+from tests.channels.harness import (
+    TELEGRAM_SECRET,
+    TELEGRAM_TOKEN,
+    LiveApp,
+    ManualClock,
+    channel_settings,
+    eventually,
+    eventually_value,
+    serve_app,
+)
+from tests.stand_ins import TelegramStandIn, make_sticker_update, make_text_update
+from tests.stand_ins.wire import JSONObject
+
+QUESTION = "Wie lange habe ich Zeit, einen Artikel zurückzuschicken?"
+WEBHOOK_URL = "https://replydesk.example/webhooks/telegram"
+
+
+def telegram_settings(
+    data_dir: Path, telegram: TelegramStandIn, *, webhook: bool = True, **overrides: object
+) -> Settings:
+    extra: dict[str, object] = {
+        "telegram_bot_token": TELEGRAM_TOKEN,
+        "telegram_api_url": telegram.url,
+    }
+    if webhook:
+        extra |= {"telegram_webhook_url": WEBHOOK_URL, "telegram_secret_token": TELEGRAM_SECRET}
+    return channel_settings(data_dir, **extra, **overrides)
+
+
+async def post_update(app: LiveApp, update: JSONObject, secret: str = TELEGRAM_SECRET) -> int:
+    response = await app.http.post(
+        f"{app.url}/webhooks/telegram",
+        content=json.dumps(update).encode(),
+        headers={"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"},
+    )
+    return response.status_code
+
+
+async def only_conversation(app: LiveApp) -> str:
+    return await eventually_value(lambda: _single(app))
+
+
+async def _single(app: LiveApp) -> str | None:
+    conversations = await app.conversation_ids()
+    assert len(conversations) <= 1, conversations
+    return conversations[0] if conversations else None
+
+
+async def sent_state(app: LiveApp, draft_id: str) -> DeliveryState | None:
+    delivery = await app.delivery_of(draft_id)
+    return delivery.state if delivery else None
+
+
+async def card_status(app: LiveApp, conversation_id: str) -> CardStatus:
+    desk = app.runtime.desk
+    async with desk.db.unit_of_work() as uow:
+        return (await load_card(uow, conversation_id, desk.catalog)).status
+
+
+class TestTelegramPolling:
+    async def test_polled_message_is_answered_once_as_a_reply(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        telegram.push_update(make_text_update(1001, QUESTION, chat_id=777, message_id=10))
+        settings = telegram_settings(tmp_path, telegram, webhook=False)
+        async with serve_app(settings, use_embedder) as app:
+            conversation = await only_conversation(app)
+            draft = await app.approve(conversation)
+            await eventually(lambda: _is(app, draft.id, DeliveryState.SENT))
+            [enquiry] = await app.enquiries()
+            await asyncio.sleep(0.3)  # a second send, if any, would come now
+        assert (enquiry.channel, enquiry.external_id, enquiry.kind) == (
+            Channel.TELEGRAM,
+            "1001",
+            EnquiryKind.TEXT,
+        )
+        assert (enquiry.author_id, enquiry.author_name, enquiry.language_hint) == (
+            "42",
+            "Anna",
+            "de",
+        )
+        assert enquiry.reply_target == {"chat_id": "777", "message_id": "10"}
+        [sent] = telegram.sent_messages(777)
+        assert sent["text"] == draft.text.strip()
+        assert sent["reply_to_message"] == {
+            "message_id": 10,
+            "date": 1_700_000_000,
+            "chat": sent["chat"],
+        }
+        assert [c.api_method for c in telegram.calls()][:2] == ["getMe", "deleteWebhook"]
+
+
+class TestTelegramWebhook:
+    async def test_start_up_registers_the_webhook_with_the_secret_token(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        async with serve_app(telegram_settings(tmp_path, telegram), use_embedder):
+            [call] = await asyncio.to_thread(telegram.wait_for, "setWebhook")
+        assert call.params["url"] == WEBHOOK_URL
+        assert call.params["secret_token"] == TELEGRAM_SECRET
+        assert telegram.count("getUpdates") == 0
+
+    async def test_same_update_three_times_at_once_gives_one_enquiry_card_and_reply(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        update = make_text_update(2001, QUESTION, chat_id=555, message_id=77)
+        async with serve_app(telegram_settings(tmp_path, telegram), use_embedder) as app:
+            statuses = await asyncio.gather(*(post_update(app, update) for _ in range(3)))
+            assert statuses == [200, 200, 200]
+            conversation = await only_conversation(app)
+            draft = await app.approve(conversation)
+            await eventually(lambda: _is(app, draft.id, DeliveryState.SENT))
+            assert await post_update(app, update) == 200  # a late fourth copy
+            await asyncio.sleep(0.3)
+            assert await app.count(enquiries) == 1
+            assert await app.count(review_cards) == 1
+        [sent] = telegram.sent_messages(555)
+        assert sent["reply_to_message"]["message_id"] == 77  # type: ignore[index]
+        assert telegram.count("sendMessage") == 1
+
+    async def test_burst_of_three_messages_ends_in_one_draft_answering_all(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        texts = [
+            QUESTION,
+            "Kann ich an eine Packstation liefern lassen?",
+            "Ich kann mich nicht in der App anmelden. Was tun?",
+        ]
+        updates = [
+            make_text_update(3001 + n, text, message_id=100 + n) for n, text in enumerate(texts)
+        ]
+        async with serve_app(telegram_settings(tmp_path, telegram), use_embedder) as app:
+            statuses = await asyncio.gather(*(post_update(app, u) for u in updates))
+            assert statuses == [200, 200, 200]
+            conversation = await only_conversation(app)
+            stored = await app.enquiries()
+            draft = await eventually_value(lambda: app.current_draft(conversation))
+            total_drafts = await app.count(drafts)
+        assert len(stored) == 3
+        assert {e.conversation_id for e in stored} == {conversation}
+        assert draft.enquiry_id == stored[-1].id  # the current draft was made after all three
+        assert {"returns-window-de", "packstation-de", "app-login-de"} <= set(draft.citations)
+        assert 1 <= total_drafts <= 3  # earlier drafts, if any, are superseded
+
+    async def test_sticker_becomes_an_enquiry_of_its_kind_for_a_person(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        async with serve_app(telegram_settings(tmp_path, telegram), use_embedder) as app:
+            assert await post_update(app, make_sticker_update(4001, emoji="😀")) == 200
+            conversation = await only_conversation(app)
+            draft = await eventually_value(lambda: app.current_draft(conversation))
+            [enquiry] = await app.enquiries()
+        assert (enquiry.kind, enquiry.text) == (EnquiryKind.STICKER, "[sticker 😀]")
+        assert draft.action is DraftAction.ESCALATE
+        assert "non_text_message" in draft.flags
+
+    async def test_bare_start_command_is_acknowledged_but_not_stored(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        async with serve_app(telegram_settings(tmp_path, telegram), use_embedder) as app:
+            assert await post_update(app, make_text_update(4101, "/start")) == 200
+            assert await app.count(enquiries) == 0
+
+
+class TestTelegramDelivery:
+    async def test_telegram_down_for_a_while_then_up_delivers_once(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        clock = ManualClock()
+        settings = telegram_settings(tmp_path, telegram)
+        async with serve_app(settings, use_embedder, deliver=False, clock=clock) as app:
+            assert await post_update(app, make_text_update(5001, QUESTION)) == 200
+            draft = await app.approve(await only_conversation(app))
+            telegram.fail("sendMessage", times=3, status=502)
+            worker = app.runtime.worker
+            for _ in range(3):
+                await worker.run_until_idle()
+                assert await sent_state(app, draft.id) is DeliveryState.QUEUED
+                clock.advance(400)  # past any backoff
+            await worker.run_until_idle()
+            delivery = await app.delivery_of(draft.id)
+        assert delivery is not None
+        assert (delivery.state, delivery.attempts) == (DeliveryState.SENT, 4)
+        assert telegram.count("sendMessage") == 4
+        assert len(telegram.sent_messages()) == 1
+
+    async def test_flood_control_retry_after_is_honoured(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        clock = ManualClock()
+        settings = telegram_settings(tmp_path, telegram)
+        async with serve_app(settings, use_embedder, deliver=False, clock=clock) as app:
+            assert await post_update(app, make_text_update(5101, QUESTION)) == 200
+            draft = await app.approve(await only_conversation(app))
+            telegram.fail("sendMessage", status=429, headers={"Retry-After": "30"})
+            worker = app.runtime.worker
+            await worker.run_until_idle()
+            clock.advance(29)
+            await worker.run_until_idle()
+            calls_within_wait = telegram.count("sendMessage")
+            clock.advance(2)
+            await worker.run_until_idle()
+            delivery = await app.delivery_of(draft.id)
+        assert calls_within_wait == 1
+        assert delivery is not None and delivery.state is DeliveryState.SENT
+        assert telegram.count("sendMessage") == 2
+        assert len(telegram.sent_messages()) == 1
+
+    async def test_crash_between_send_and_record_ends_outcome_unknown_not_resent(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        settings = telegram_settings(tmp_path, telegram)
+        async with serve_app(settings, use_embedder, deliver=False) as app:
+            assert await post_update(app, make_text_update(6001, QUESTION)) == 200
+            conversation = await only_conversation(app)
+            draft = await app.approve(conversation)
+            desk = app.runtime.desk
+            async with desk.db.unit_of_work() as uow:
+                claimed = await uow.deliveries.claim_next(desk.clock())
+                await uow.commit()
+            assert claimed is not None
+            sender = app.runtime.worker._senders[Channel.TELEGRAM]
+            await sender.send(claimed)  # reaches Telegram; the "crash" skips the record
+        # The restarted service recovers at start-up and must not send again.
+        async with serve_app(settings, use_embedder) as app:
+            assert await sent_state(app, draft.id) is DeliveryState.OUTCOME_UNKNOWN
+            assert await app.runtime.worker.run_until_idle() == 0
+            await asyncio.sleep(0.3)
+            status = await card_status(app, conversation)
+        assert status is CardStatus.OUTCOME_UNKNOWN
+        assert len(telegram.sent_messages()) == 1
+
+    async def test_timeout_after_sending_is_outcome_unknown_not_a_second_send(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        from bot.channels.telegram_sender import TelegramSender
+
+        settings = telegram_settings(tmp_path, telegram)
+        async with serve_app(settings, use_embedder, deliver=False) as app:
+            assert await post_update(app, make_text_update(6101, QUESTION)) == 200
+            draft = await app.approve(await only_conversation(app))
+            telegram.delay("sendMessage", 1.0, times=1)
+            impatient = TelegramSender(SecretStr(TELEGRAM_TOKEN), telegram.url, read_timeout=0.2)
+            worker = DeliveryWorker(app.runtime.desk, {Channel.TELEGRAM: impatient})
+            await worker.run_until_idle()
+            await asyncio.sleep(1.0)  # the slow answer arrives meanwhile
+            assert await worker.run_until_idle() == 0
+            await impatient.close()
+            state = await sent_state(app, draft.id)
+        assert state is DeliveryState.OUTCOME_UNKNOWN
+        assert len(telegram.sent_messages()) == 1
+
+    async def test_blocked_bot_fails_the_delivery_with_the_reason(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        settings = telegram_settings(tmp_path, telegram)
+        async with serve_app(settings, use_embedder, deliver=False) as app:
+            assert await post_update(app, make_text_update(6201, QUESTION)) == 200
+            conversation = await only_conversation(app)
+            draft = await app.approve(conversation)
+            telegram.fail("sendMessage", status=403)
+            await app.runtime.worker.run_until_idle()
+            delivery = await app.delivery_of(draft.id)
+            status = await card_status(app, conversation)
+        assert delivery is not None and delivery.state is DeliveryState.FAILED
+        assert "Forbidden" in (delivery.last_error or "")
+        assert status is CardStatus.DELIVERY_FAILED
+        assert telegram.sent_messages() == []
+
+
+async def _is(app: LiveApp, draft_id: str, state: DeliveryState) -> bool:
+    return await sent_state(app, draft_id) is state
