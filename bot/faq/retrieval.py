@@ -103,13 +103,14 @@ class Retriever:
             base if lexical_weight is None else replace(base, lexical_weight=lexical_weight)
         )
         self._candidates = candidates
-        self._lexical = LexicalIndex(
-            [_lexical_text(entry) for entry in self._entries],
-            [entry.language for entry in self._entries],
-        )
-        self._languages = np.array([entry.language.value for entry in self._entries])
+        texts = [_lexical_text(entry) for entry in self._entries]
+        languages = [entry.language for entry in self._entries]
+        self._lexical = LexicalIndex(texts, languages)
+        self._languages = np.array([language.value for language in languages])
         self._group = translation_groups(self._entries)
-        self._tokens = [set(tokenize(_lexical_text(e), e.language)) for e in self._entries]
+        self._tokens = [
+            set(tokenize(text, language)) for text, language in zip(texts, languages, strict=True)
+        ]
 
     @property
     def entries(self) -> list[FaqEntry]:
