@@ -23,7 +23,13 @@ from rich.table import Table
 
 from bot.faq.embedders import Embedder
 from bot.faq.files import content_hash
-from bot.faq.indexing import IndexReport, open_vector_store, sync_index
+from bot.faq.indexing import (
+    SINGLE_MODEL_LAYOUT,
+    IndexLayout,
+    IndexReport,
+    open_vector_store,
+    sync_index,
+)
 from bot.faq.vector_store import ChromaVectorStore
 from bot.models import FaqEntry, Language
 from bot.settings import Settings
@@ -99,7 +105,10 @@ def temp_dir(prefix: str = "replydesk-bench-") -> Iterator[Path]:
 
 @contextlib.contextmanager
 def temp_index(
-    entries: Sequence[FaqEntry], embedder: Embedder, label: str = "bench"
+    entries: Sequence[FaqEntry],
+    embedder: Embedder,
+    label: str = "bench",
+    layout: IndexLayout = SINGLE_MODEL_LAYOUT,
 ) -> Iterator[tuple[ChromaVectorStore, IndexReport]]:
     """Index `entries` with the real code path into a Chroma store in a fresh temp dir."""
     with temp_dir() as root:
@@ -107,8 +116,8 @@ def temp_index(
         # open_vector_store names the collection after a knowledge folder; a fake one per label
         # keeps collections apart (each temp dir is used by one client only).
         folder = root / label
-        store = open_vector_store(index_location(settings), folder, embedder.name)
-        report = sync_index(entries, store, embedder)
+        store = open_vector_store(index_location(settings), folder, embedder.name, layout)
+        report = sync_index(entries, store, embedder, layout=layout)
         yield store, report
 
 

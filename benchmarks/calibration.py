@@ -51,7 +51,7 @@ from bot.drafting.pipeline import DraftingContext, draft_reply  # noqa: E402
 from bot.faq.embedders import Embedder  # noqa: E402
 from bot.faq.files import Guidelines  # noqa: E402
 from bot.faq.opening import OpenedKnowledge  # noqa: E402
-from bot.faq.retrieval import ModelTuning, Retriever  # noqa: E402
+from bot.faq.retrieval import DEFAULT_ANSWER_THRESHOLD, ModelTuning, Retriever  # noqa: E402
 from bot.models import (  # noqa: E402
     Channel,
     DraftAction,
@@ -135,6 +135,7 @@ def load_oos(limit: int) -> list[str]:
 
 def observe(opened: OpenedKnowledge, oos: Sequence[str]) -> list[Observation]:
     retriever = opened.retriever
+    assert isinstance(retriever, Retriever)  # noqa: S101 - calibrates the single-model modes
     observations = []
     for line in SAMPLE_PARAPHRASES.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -273,24 +274,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             embedder = embedder_for_model(model)
             opened = open_knowledge(settings, SAMPLE_KNOWLEDGE, embedder=embedder)
             guidelines = opened.knowledge.guidelines
-            current = opened.retriever.tuning
+            single = opened.retriever
+            assert isinstance(single, Retriever)  # noqa: S101 - hybrid mode, set above
+            current = single.tuning
             console.rule(f"{model.value}  (hybrid, lexical weight {current.lexical_weight})")
             observations = observe(opened, oos)
             fitted = report_fit(observations, current)
             for name, tuning in {"current": current, **fitted}.items():
-                retriever = with_tuning(opened.retriever, embedder, tuning)
-                result = asyncio.run(
-                    run_enquiries(retriever, guidelines, settings.answer_threshold)
-                )
+                retriever = with_tuning(single, embedder, tuning)
+                result = asyncio.run(run_enquiries(retriever, guidelines, DEFAULT_ANSWER_THRESHOLD))
                 print_confusion(
                     f"sample enquiries, {name} constants (midpoint {tuning.midpoint:.3f}, slope "
-                    f"{tuning.slope:.2f}), answer_threshold {settings.answer_threshold}",
+                    f"{tuning.slope:.2f}), answer_threshold {DEFAULT_ANSWER_THRESHOLD}",
                     result,
                 )
             sweep_rows = []
             for threshold in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
                 confusion, correct, total, _ = asyncio.run(
-                    run_enquiries(opened.retriever, guidelines, threshold)
+                    run_enquiries(single, guidelines, threshold)
                 )
                 sweep_rows.append(
                     [

@@ -84,6 +84,7 @@ class EmbeddingModel(StrEnum):
 class RetrievalMode(StrEnum):
     """Which signals rank FAQ entries."""
 
+    FUSED = "fused"  # e5, USE and BM25 with fitted weights: the default with local models
     HYBRID = "hybrid"
     DENSE = "dense"
     LEXICAL = "lexical"

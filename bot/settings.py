@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.errors import PermanentError
 from bot.models import EmbeddingModel, LlmOutageMode, RetrievalMode
 from bot.resources import SAMPLE_KNOWLEDGE_DIR
 
@@ -52,13 +53,15 @@ class Settings(BaseSettings):
     embedding_model: EmbeddingModel = Field(
         EmbeddingModel.USE, validation_alias=_env("EMBEDDING_MODEL")
     )
-    retrieval_mode: RetrievalMode = Field(
-        RetrievalMode.HYBRID, validation_alias=_env("RETRIEVAL_MODE")
-    )
+    # None: fused with the local models, hybrid with an embeddings server.
+    retrieval_mode: RetrievalMode | None = Field(None, validation_alias=_env("RETRIEVAL_MODE"))
     lexical_weight: float | None = Field(
         None, ge=0.0, le=2.0, validation_alias=_env("LEXICAL_WEIGHT")
     )
-    answer_threshold: float = Field(0.3, ge=0.0, le=1.0, validation_alias=_env("ANSWER_THRESHOLD"))
+    # None: the retriever's own (fitted for the fused mode, 0.3 for the others).
+    answer_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, validation_alias=_env("ANSWER_THRESHOLD")
+    )
 
     llm_provider: LlmProvider = Field(LlmProvider.OFFLINE, validation_alias=_env("LLM_PROVIDER"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
@@ -117,6 +120,23 @@ class Settings(BaseSettings):
     def reviewer_ids(self) -> frozenset[str]:
         """Slack user ids allowed to decide on drafts (SLACK_REVIEWERS, comma-separated)."""
         return frozenset(item.strip() for item in self.slack_reviewers.split(",") if item.strip())
+
+    def resolved_retrieval_mode(self) -> RetrievalMode:
+        """RETRIEVAL_MODE, or fused (local models) / hybrid (an embeddings server).
+
+        Raises:
+            PermanentError: fused was asked for together with an embeddings server; its
+                weights are fitted for the local e5 and USE models.
+        """
+        offline = self.embeddings_provider is EmbeddingsProvider.OFFLINE
+        if self.retrieval_mode is None:
+            return RetrievalMode.FUSED if offline else RetrievalMode.HYBRID
+        if self.retrieval_mode is RetrievalMode.FUSED and not offline:
+            raise PermanentError(
+                "RETRIEVAL_MODE=fused uses the local models; with EMBEDDINGS_PROVIDER=openai "
+                "set RETRIEVAL_MODE=hybrid, dense or lexical"
+            )
+        return self.retrieval_mode
 
     def resolved_database_url(self) -> str:
         """Return DATABASE_URL, or a SQLite file inside the data directory."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,18 +29,20 @@ from bot.faq import (
     OpenedKnowledge,
     ProgressCallback,
     UseEmbedder,
+    open_fused_knowledge,
     open_knowledge_folder,
 )
 from bot.llm.server import LlmServer
-from bot.models import EmbeddingModel
+from bot.models import EmbeddingModel, RetrievalMode
 from bot.settings import EmbeddingsProvider, LlmProvider, Settings
 
 if TYPE_CHECKING:
     from bot.app import Runtime
 
 
+@cache
 def embedder_for_model(model: EmbeddingModel) -> Embedder:
-    """Load a local embedding model (up to a second)."""
+    """Load a local embedding model (up to a second), once per process."""
     if model is EmbeddingModel.E5:
         return E5Embedder()
     if model is EmbeddingModel.HASHING:
@@ -92,17 +95,29 @@ def open_knowledge(
     Args:
         settings: data directory, Chroma, embedding model, retrieval mode.
         knowledge_dir: the folder with `faq/` and `guidelines/`.
-        embedder: an already loaded embedder to reuse; built from settings when omitted.
+        embedder: an already loaded embedder to reuse in the single-model modes; built
+            from settings when omitted. The fused mode always uses the local e5 and USE.
         progress: called with (entries finished, entries to embed) while embedding.
 
     Raises:
         KnowledgeError: the folder does not exist.
+        PermanentError: the settings combine the fused mode with an embeddings server.
     """
+    folder = knowledge_dir or settings.knowledge_dir
+    mode = settings.resolved_retrieval_mode()
+    if mode is RetrievalMode.FUSED:
+        return open_fused_knowledge(
+            folder,
+            embedder_for_model(EmbeddingModel.E5),
+            embedder_for_model(EmbeddingModel.USE),
+            index_location(settings),
+            progress=progress,
+        )
     return open_knowledge_folder(
-        knowledge_dir or settings.knowledge_dir,
+        folder,
         embedder or build_embedder(settings),
         index_location(settings),
-        mode=settings.retrieval_mode,
+        mode=mode,
         lexical_weight=settings.lexical_weight,
         progress=progress,
     )

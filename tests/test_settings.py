@@ -20,7 +20,7 @@ class TestSettings:
 
         assert settings.llm_provider is LlmProvider.OFFLINE
         assert settings.embedding_model is EmbeddingModel.USE
-        assert settings.retrieval_mode is RetrievalMode.HYBRID
+        assert settings.resolved_retrieval_mode() is RetrievalMode.FUSED
         assert settings.resolved_database_url().startswith("sqlite+aiosqlite:///")
         assert settings.slack_bot_token is None and settings.chroma_host is None
 

@@ -1,8 +1,11 @@
-"""What people see in the terminal: progress bars, index reports, the demo's review view."""
+"""What people see in the terminal: progress bars, index reports, the demo's review view.
+
+Also how drafts compare with their lines' `expect`, shared by the demo and `eval drafts`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from rich.console import Console, Group, RenderableType
@@ -19,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from bot.cli.expectations import Verdict, tally
 from bot.drafting.port import DraftReply
 from bot.errors import KnowledgeError
 from bot.faq.files import KnowledgeBase
@@ -122,8 +126,10 @@ def render_review(
     console.print(Panel(Group(*parts), title=escape(title), title_align="left"))
 
 
-def render_summary(rows: list[tuple[str, DraftReply, float]], console: Console) -> None:
-    """Totals of the demo run: actions, languages, confidence and time per draft."""
+def render_summary(
+    rows: list[tuple[str, DraftReply, float]], verdicts: Sequence[Verdict], console: Console
+) -> None:
+    """Totals of the demo run: actions, languages, outcomes against `expect`, time per draft."""
     table = Table(title="Summary", show_header=True)
     table.add_column("")
     table.add_column("count", justify="right")
@@ -136,8 +142,48 @@ def render_summary(rows: list[tuple[str, DraftReply, float]], console: Console) 
     flagged = sum(1 for _, reply, _ in rows if reply.flags)
     table.add_row("flagged for the reviewer", str(flagged))
     console.print(table)
+    render_expectations(verdicts, console)
     if rows:
         timings = sorted(ms for _, _, ms in rows)
         p95 = timings[min(len(timings) - 1, int(0.95 * len(timings)))]
         median = timings[len(timings) // 2]
         console.print(f"{len(rows)} drafts, median {median:.1f} ms, p95 {p95:.1f} ms per draft.")
+
+
+def render_expectations(verdicts: Sequence[Verdict], console: Console) -> None:
+    """Count the outcomes against `expect` and list every line that missed it, to fix.
+
+    Prints nothing when no line carried an `expect`.
+    """
+    if not verdicts:
+        return
+    counts = tally(verdicts)
+    n = counts.judged
+    table = Table(title=f"Against expect ({n} lines)", title_justify="left")
+    table.add_column("outcome")
+    table.add_column("count", justify="right")
+    table.add_column("share", justify="right")
+    for outcome, count in (
+        ("answered-right", counts.answered_right),
+        ("answered-wrong", counts.answered_wrong),
+        ("escalated-but-answerable", counts.escalated_but_answerable),
+        ("out-of-scope-answered", counts.out_of_scope_answered),
+    ):
+        table.add_row(outcome, str(count), f"{count / n:.0%}")
+    console.print(table)
+    console.print(f"{counts.matching}/{n} match their expect.")
+    misses = [v for v in verdicts if not v.outcome.matches]
+    if misses:
+        console.print("[bold]Not matching their expect[/bold]")
+    for v in misses:
+        expected = _action_and_entries(v.expect.action.value, v.expect.entries)
+        got = _action_and_entries(v.action.value, v.citations)
+        console.print(
+            f"  {escape(v.line_id)}: expected {expected}, got {got} [red]({v.outcome})[/red]"
+        )
+
+
+def _action_and_entries(action: str, entries: tuple[str, ...]) -> str:
+    if action != "review":
+        return action
+    return escape(f"review [{', '.join(entries)}]")

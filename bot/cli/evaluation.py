@@ -3,21 +3,23 @@
 Whatever drafter the settings configure writes the drafts; the measurements reuse the
 checks the LLM drafter runs on its own answers (`bot.llm.grounding`), so offline and LLM
 drafts are judged by the same rules: language, citations, length, register, personal
-data in public replies, and how many drafts escalate.
+data in public replies, and how many drafts escalate. A line with an `expect` field is
+also judged against it (`bot.cli.expectations`): answered right or wrong, escalated though
+answerable, answered though out of scope.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli.jsonl import DraftLine
+from bot.cli.console import render_expectations
+from bot.cli.expectations import Expectation, ExpectedLine, Outcome, Verdict, judge_line
+from bot.cli.jsonl import parse_line
 from bot.drafting.pipeline import DraftingContext, prepare_request
 from bot.drafting.port import DraftReply, DraftRequest
 from bot.errors import BotError
@@ -49,6 +51,13 @@ class DraftMeasurement:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str | None = None
+    # Set when the line carried an `expect` field.
+    verdict: Verdict | None = None
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """How the draft compares with the line's `expect`; None without one or on error."""
+        return self.verdict.outcome if self.verdict else None
 
 
 @dataclass(frozen=True)
@@ -67,8 +76,10 @@ class EvaluationTotals:
     completion_tokens: int
 
 
-def measure_draft(line_id: str, request: DraftRequest, reply: DraftReply) -> DraftMeasurement:
-    """Run the grounding checks on a finished draft, whichever drafter wrote it."""
+def measure_draft(
+    line_id: str, request: DraftRequest, reply: DraftReply, expect: Expectation | None = None
+) -> DraftMeasurement:
+    """Run the grounding checks on a finished draft, and judge it against `expect` if given."""
     _, invented = check_citations(reply.citations, offered_passages(request))
     public = request.channel in PUBLIC_CHANNELS
     return DraftMeasurement(
@@ -87,31 +98,34 @@ def measure_draft(line_id: str, request: DraftRequest, reply: DraftReply) -> Dra
         escalated=reply.action is DraftAction.ESCALATE,
         prompt_tokens=reply.prompt_tokens,
         completion_tokens=reply.completion_tokens,
+        verdict=judge_line(line_id, expect, reply) if expect else None,
     )
 
 
 async def evaluate_drafts(lines: Iterable[str], context: DraftingContext) -> list[DraftMeasurement]:
-    """Draft and measure each line `{"id", "channel", "author_name", "text"}`.
+    """Draft and measure each line `{"id", "channel", "author_name", "text", "expect"?}`.
 
-    A line that cannot be read or drafted becomes a measurement with `error` set; the run
-    goes on, as with `replydesk draft --jsonl`.
+    A line that cannot be read (an invalid `expect` included) or drafted becomes a
+    measurement with `error` set; the run goes on, as with `replydesk draft --jsonl`.
     """
     measurements = []
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
-        try:
-            line = DraftLine.model_validate(json.loads(raw))
-        except (json.JSONDecodeError, ValidationError):
-            measurements.append(_failed(f"line {number}", "?", "not a valid enquiry line"))
+        line = parse_line(raw, number, ExpectedLine)
+        if isinstance(line, dict):
+            line_id = line["id"]
+            shown = f"line {number}" if line_id is None else str(line_id)
+            measurements.append(_failed(shown, "?", str(line["error"])))
             continue
+        assert isinstance(line, ExpectedLine)  # noqa: S101 - parse_line returns its model
         request = prepare_request(context, line.text, line.channel, line.author_name)
         try:
             reply = await context.drafter.draft(request)
         except BotError as error:  # an outage must not end the run: report it per line
             measurements.append(_failed(str(line.id), line.channel.value, str(error)))
             continue
-        measurements.append(measure_draft(str(line.id), request, reply))
+        measurements.append(measure_draft(str(line.id), request, reply, line.expect))
     return measurements
 
 
@@ -133,11 +147,11 @@ def total(measurements: Sequence[DraftMeasurement]) -> EvaluationTotals:
 
 
 def render_evaluation(measurements: Sequence[DraftMeasurement], console: Console) -> None:
-    """Print one row per draft and a total row (passes out of drafts)."""
+    """Print one row per draft and a total row, then how the drafts compare with `expect`."""
     table = Table(title="Draft evaluation", title_justify="left")
     for column in ("id", "channel", "drafter", "action", "language", "citations", "length"):
         table.add_column(column)
-    for column in ("register", "PII public", "tokens in/out"):
+    for column in ("register", "PII public", "tokens in/out", "expect"):
         table.add_column(column)
     for m in measurements:
         if m.error is not None:
@@ -154,7 +168,9 @@ def render_evaluation(measurements: Sequence[DraftMeasurement], console: Console
             _mark(m.register_correct),
             _mark(not m.personal_data_in_public, shown="repeated"),
             f"{m.prompt_tokens}/{m.completion_tokens}",
+            _outcome(m.outcome),
         )
+    verdicts = [m.verdict for m in measurements if m.verdict is not None]
     totals = total(measurements)
     n = totals.drafted
     table.add_section()
@@ -169,8 +185,10 @@ def render_evaluation(measurements: Sequence[DraftMeasurement], console: Console
         f"{totals.register_correct}/{n}",
         f"{totals.personal_data_in_public} repeated",
         f"{totals.prompt_tokens}/{totals.completion_tokens}",
+        f"{sum(v.outcome.matches for v in verdicts)}/{len(verdicts)} match" if verdicts else "",
     )
     console.print(table)
+    render_expectations(verdicts, console)
 
 
 def _failed(line_id: str, channel: str, error: str) -> DraftMeasurement:
@@ -181,3 +199,9 @@ def _failed(line_id: str, channel: str, error: str) -> DraftMeasurement:
 
 def _mark(passed: bool, shown: str = "✗") -> str:
     return "[green]✓[/green]" if passed else f"[red]{shown}[/red]"
+
+
+def _outcome(outcome: Outcome | None) -> str:
+    if outcome is None:
+        return ""
+    return f"[green]{outcome}[/green]" if outcome.matches else f"[red]{outcome}[/red]"

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from bot.drafting.language import detect_language
 from bot.drafting.pipeline import DraftingContext, draft_reply
-from bot.faq.retrieval import Retriever
+from bot.faq.retrieval import Searcher
 from bot.models import Channel
 
 JsonId = str | int | None
@@ -48,13 +48,13 @@ class DraftLine(RetrieveLine):
 
 
 def retrieve_lines(
-    lines: Iterable[str], retriever: Retriever, k: int
+    lines: Iterable[str], retriever: Searcher, k: int
 ) -> Iterator[dict[str, object]]:
     """Answer each input line with the `k` best entries and their calibrated scores."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        parsed = _parse(line, number, RetrieveLine)
+        parsed = parse_line(line, number, RetrieveLine)
         if isinstance(parsed, dict):
             yield parsed
             continue
@@ -73,11 +73,11 @@ async def draft_lines(
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        parsed = _parse(line, number, DraftLine)
+        parsed = parse_line(line, number, DraftLine)
         if isinstance(parsed, dict):
             yield parsed
             continue
-        assert isinstance(parsed, DraftLine)  # noqa: S101 - _parse returns the model it was given
+        assert isinstance(parsed, DraftLine)  # noqa: S101 - parse_line returns its model
         reply = await draft_reply(context, parsed.text, parsed.channel, parsed.author_name)
         yield {
             "id": parsed.id,
@@ -87,10 +87,16 @@ async def draft_lines(
             "guideline_clauses": list(reply.guideline_clauses),
             "confidence": reply.confidence,
             "action": reply.action.value,
+            "flags": list(reply.flags),
         }
 
 
-def _parse(line: str, number: int, model: type[T]) -> T | dict[str, object]:
+def parse_line(line: str, number: int, model: type[T]) -> T | dict[str, object]:
+    """Read one input line into `model`, or into the `{"id", "error"}` object that replaces it.
+
+    The error is one line naming the line number and each bad field, so a long file can be
+    fixed from the output alone; the id is kept when it is usable.
+    """
     try:
         raw = json.loads(line)
     except json.JSONDecodeError as error:

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bot.cli.console import (
     err_console,
@@ -21,11 +22,11 @@ from bot.cli.console import (
     render_summary,
 )
 from bot.cli.evaluation import evaluate_drafts, render_evaluation
-from bot.cli.jsonl import draft_lines, retrieve_lines
+from bot.cli.expectations import ExpectedLine, judge_line
+from bot.cli.jsonl import draft_lines, parse_line, retrieve_lines
 from bot.drafting import draft_reply
 from bot.errors import BotError
 from bot.faq import OpenedKnowledge, import_faq
-from bot.models import Channel
 from bot.resources import SAMPLE_ENQUIRIES
 from bot.settings import Settings
 from bot.wiring import build_drafting, open_knowledge
@@ -99,7 +100,7 @@ def demo(
         Path, typer.Option(help="JSON lines of sample enquiries.")
     ] = SAMPLE_ENQUIRIES,
 ) -> None:
-    """Index the sample knowledge and draft replies to the sample enquiries."""
+    """Index the sample knowledge, draft replies to the sample enquiries, judge them."""
     settings = Settings()
     console = Console()
     opened = _open(settings, None)
@@ -108,31 +109,38 @@ def demo(
     titles = {entry.id: entry.question for entry in opened.knowledge.entries}
     clause_titles = {c.id: c.title for c in opened.knowledge.guidelines.clauses}
     rows = []
+    verdicts = []
 
     async def run() -> None:
-        for line in enquiries.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
+        lines = enquiries.read_text(encoding="utf-8").splitlines()
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
                 continue
-            item = json.loads(line)
+            line = parse_line(raw, number, ExpectedLine)
+            if isinstance(line, dict):
+                console.print(f"[red]error[/red] {escape(str(line['error']))}")
+                continue
+            assert isinstance(line, ExpectedLine)  # noqa: S101 - parse_line returns its model
+            line_id = str(line.id)
             started = time.perf_counter()
-            reply = await draft_reply(
-                context, item["text"], Channel(item["channel"]), item.get("author_name")
-            )
+            reply = await draft_reply(context, line.text, line.channel, line.author_name)
             elapsed = (time.perf_counter() - started) * 1000
             render_review(
-                str(item["id"]),
-                item["channel"],
-                item.get("author_name"),
-                item["text"],
+                line_id,
+                line.channel.value,
+                line.author_name,
+                line.text,
                 reply,
                 titles,
                 clause_titles,
                 console,
             )
-            rows.append((str(item["id"]), reply, elapsed))
+            rows.append((line_id, reply, elapsed))
+            if line.expect:
+                verdicts.append(judge_line(line_id, line.expect, reply))
 
     asyncio.run(run())
-    render_summary(rows, console)
+    render_summary(rows, verdicts, console)
 
 
 @app.command()
@@ -166,10 +174,16 @@ def stats(
 
 @eval_app.command("drafts")
 def eval_drafts(
-    file: Annotated[Path, typer.Argument(help="JSON lines: id, channel, author_name, text.")],
+    file: Annotated[
+        Path, typer.Argument(help="JSON lines: id, channel, author_name, text, optional expect.")
+    ],
     knowledge_dir: KnowledgeDir = None,
 ) -> None:
-    """Draft a reply for every enquiry in FILE with the configured drafter and measure it."""
+    """Draft a reply for every enquiry in FILE with the configured drafter and measure it.
+
+    Lines with `expect` ({"action", "entries"}) are also judged: answered right or wrong,
+    escalated though answerable, answered though out of scope.
+    """
     settings = Settings()
     opened = _open(settings, knowledge_dir)
     print_knowledge_errors(opened.knowledge.errors)

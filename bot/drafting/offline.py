@@ -99,7 +99,8 @@ class OfflineDrafter:
                 flags=tuple([*flags, reason, *shortened]),
             )
 
-        cited = _answers_for_each_message(request) or [best]
+        answered, unanswered = _answers_for_each_message(request)
+        cited = answered or [best]
         body: list[str] = []
         for passage in cited:
             answer = split_sentences(plain_text(passage.entry.answer))
@@ -112,6 +113,11 @@ class OfflineDrafter:
             body.extend(answer)
         if request.hint and _SHORTER_HINTS.search(request.hint):
             body, opening = body[:1], ""
+        if answered and unanswered:
+            # Answer what the knowledge answers; say openly that a person takes the rest.
+            body.append(_pick(templates, "unanswered_part", register))
+            clauses.append(roles.clause_for("escalation") or "")
+            flags.append("part_unanswered")
         private = ""
         if Label.PERSONAL_DATA in labels and request.channel.value in _PUBLIC_CHANNELS:
             private = _pick(templates, "private", register)
@@ -135,13 +141,19 @@ class OfflineDrafter:
         )
 
 
-def _answers_for_each_message(request: DraftRequest) -> list[Passage]:
-    """The best good-enough entry for each message of a burst, each entry once."""
+def _answers_for_each_message(request: DraftRequest) -> tuple[list[Passage], int]:
+    """Per question or message, its best good-enough entry (each entry once).
+
+    Also returns how many questions found none.
+    """
     chosen: dict[str, Passage] = {}
+    unanswered = 0
     for passages in request.message_passages:
         if passages and passages[0].score >= request.answer_threshold:
             chosen.setdefault(passages[0].entry.id, passages[0])
-    return list(chosen.values())
+        else:
+            unanswered += 1
+    return list(chosen.values()), unanswered
 
 
 def _best_passage(request: DraftRequest) -> Passage | None:

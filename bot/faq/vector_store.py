@@ -73,6 +73,10 @@ class VectorStore(Protocol):
         """Return how many texts are stored."""
         ...
 
+    def stored_vectors(self) -> StoredVectors:
+        """Return every stored vector with its entry id and kind (exact similarities)."""
+        ...
+
 
 class ChromaVectorStore:
     """A Chroma collection per knowledge folder and embedding model."""

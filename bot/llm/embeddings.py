@@ -73,6 +73,10 @@ class OpenAIEmbedder:
         vector: Vectors = self._embed([text])[0]
         return vector
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Queries and documents are embedded alike."""
+        return self.embed_documents(texts)
+
     def close(self) -> None:
         """Close the HTTP connections."""
         self._client.close()

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.cli.evaluation import evaluate_drafts, measure_draft, total
+from bot.cli.expectations import Outcome
 from bot.drafting.offline import OfflineDrafter
 from bot.drafting.pipeline import DraftingContext, prepare_request
 from bot.drafting.port import DraftRequest
@@ -36,6 +37,7 @@ ENQUIRIES = [
         "text": "Ich kann mich nicht in der App anmelden.",
     },
 ]
+SPAM = {"id": "spam", "channel": "x", "author_name": None, "text": "Buy cheap followers now!!!"}
 
 
 @pytest.fixture
@@ -105,6 +107,59 @@ class TestEvaluateDrafts:
         assert (totals.lines, totals.drafted) == (3, 2)
         assert totals.language_match == 2 and totals.citations_valid == 2
 
+    async def test_eval_drafts_counts_a_wrong_citation_as_answered_wrong(
+        self, context: DraftingContext
+    ) -> None:
+        line = {**ENQUIRIES[0], "expect": {"action": "review", "entries": ["app-login-de"]}}
+
+        [measured] = await evaluate_drafts([json.dumps(line)], context)
+
+        assert measured.outcome is Outcome.ANSWERED_WRONG
+        assert measured.verdict is not None
+        assert measured.verdict.citations == ("returns-window-de",)
+
+    async def test_eval_drafts_judges_each_line_with_an_expect_and_leaves_the_others_alone(
+        self, context: DraftingContext
+    ) -> None:
+        returns = ["returns-window-de", "returns-window-en"]
+        lines = [
+            {**ENQUIRIES[0], "expect": {"action": "review", "entries": returns}},
+            {**ENQUIRIES[0], "id": "scope", "expect": {"action": "escalate", "entries": []}},
+            {**SPAM, "expect": {"action": "review", "entries": returns}},
+            {**SPAM, "id": "spam-ok", "expect": {"action": "ignore", "entries": []}},
+            ENQUIRIES[1],
+        ]
+
+        measurements = await evaluate_drafts([json.dumps(line) for line in lines], context)
+
+        assert [m.outcome for m in measurements] == [
+            Outcome.ANSWERED_RIGHT,
+            Outcome.OUT_OF_SCOPE_ANSWERED,
+            Outcome.ESCALATED_BUT_ANSWERABLE,
+            Outcome.NOT_ANSWERED_AS_EXPECTED,
+            None,
+        ]
+        assert measurements[4].error is None and measurements[4].verdict is None
+
+    async def test_an_invalid_expect_is_a_one_line_error_and_the_run_goes_on(
+        self, context: DraftingContext
+    ) -> None:
+        lines = [
+            {**ENQUIRIES[0], "expect": {"action": "answer", "entries": []}},
+            {**ENQUIRIES[0], "id": "e1b", "expect": {"action": "review", "entries": "x"}},
+            {**ENQUIRIES[1], "expect": {"action": "review", "entries": ["app-login-de"]}},
+        ]
+
+        measurements = await evaluate_drafts([json.dumps(line) for line in lines], context)
+
+        bad_action, bad_entries, good = measurements
+        assert bad_action.id == "e1" and bad_action.error is not None
+        assert bad_action.error.startswith("line 1: expect.action: Input should be 'review'")
+        assert "\n" not in bad_action.error
+        assert bad_entries.error is not None
+        assert bad_entries.error.startswith("line 2: expect.entries:")
+        assert good.error is None and good.outcome is Outcome.ANSWERED_RIGHT
+
 
 def german_answer(request: JSONObject) -> JSONObject:
     messages = request["messages"]
@@ -152,3 +207,34 @@ class TestEvalCommand:
         assert "llm" in rows["e1"] and "llm" in rows["e2"]
         assert "2/2" in rows["total"]  # language and citations hold for both
         assert "1/2" in rows["total"]  # "du" on the webhook's Sie channel is counted
+        assert "Against expect" not in result.output  # no line carries an expect
+
+    def test_eval_drafts_reports_outcomes_against_expect_and_lists_the_misses(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        expects = [
+            {"action": "review", "entries": ["app-login-de", "app-login-en"]},
+            {"action": "review", "entries": ["app-login-de", "app-login-en"]},
+        ]
+        lines = [{**e, "expect": x} for e, x in zip(ENQUIRIES, expects, strict=True)]
+        enquiries = tmp_path / "enquiries.jsonl"
+        enquiries.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+        monkeypatch.setenv("REPLYDESK_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("COLUMNS", "200")
+
+        result = CliRunner().invoke(
+            app,
+            ["eval", "drafts", str(enquiries), "--knowledge-dir", str(FIXTURE_KNOWLEDGE)],
+        )
+
+        assert result.exit_code == 0, result.output
+        rows = {line.split()[1]: line for line in result.output.splitlines() if "│" in line[:3]}
+        assert "answered-wrong" in rows["e1"] and "answered-right" in rows["e2"]
+        assert "1/2 match" in rows["total"]
+        assert "Against expect (2 lines)" in result.output
+        assert "1/2 match their expect." in result.output
+        assert (
+            "e1: expected review [app-login-de, app-login-en], got review [returns-window-de] "
+            "(answered-wrong)"
+        ) in result.output
+        assert "e2:" not in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -98,7 +99,7 @@ class TestCommandLine:
 
         assert result.exit_code == 0, result.output
         first, bad, spam = _lines(result.stdout)
-        assert set(first) == {
+        assert list(first) == [
             "id",
             "language",
             "reply",
@@ -106,12 +107,31 @@ class TestCommandLine:
             "guideline_clauses",
             "confidence",
             "action",
-        }
+            "flags",
+        ]
         assert first["language"] == "de" and first["action"] == "review"
         assert first["citations"] == ["returns-window-de"]
         assert str(first["reply"]).startswith("Hallo Anna,")
         assert bad["id"] == "e2" and "channel" in str(bad["error"])
         assert spam["action"] == "ignore"
+
+    def test_draft_jsonl_reports_flags(self, runner: CliRunner) -> None:
+        stdin = "\n".join(
+            json.dumps({"id": i, "channel": "x", "author_name": None, "text": text})
+            for i, text in enumerate(
+                ["Buy cheap followers now!!!", "Liefert ihr in die Schweiz?"], start=1
+            )
+        )
+
+        result = runner.invoke(
+            app, ["draft", "--jsonl", "--knowledge-dir", str(FIXTURES / "knowledge")], input=stdin
+        )
+
+        assert result.exit_code == 0, result.output
+        spam, question = _lines(result.stdout)
+        assert isinstance(spam["flags"], list) and isinstance(question["flags"], list)
+        assert spam["action"] == "ignore" and "spam" in spam["flags"]
+        assert all(isinstance(flag, str) for flag in question["flags"])
 
     def test_without_jsonl_the_command_explains_itself(self, runner: CliRunner) -> None:
         result = runner.invoke(app, ["draft"])
@@ -166,9 +186,20 @@ class TestCommandLine:
         assert "id: a-en" in text and "tags:\n- x" in text
         assert "row 2: not valid JSON" in result.output
 
-    def test_demo_drafts_every_sample_enquiry(self, runner: CliRunner) -> None:
-        result = runner.invoke(app, ["demo"])
+    def test_demo_drafts_every_sample_enquiry_and_judges_it_against_its_expect(
+        self, runner: CliRunner
+    ) -> None:
+        result = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
 
         assert result.exit_code == 0, result.output
-        assert "Summary" in result.output
         assert "40 drafts" in result.output or "drafts, median" in result.output
+        summary = result.output[result.output.index("Summary") :]
+        for outcome in (
+            "answered-right",
+            "answered-wrong",
+            "escalated-but-answerable",
+            "out-of-scope-answered",
+        ):
+            assert outcome in summary
+        assert "Against expect (40 lines)" in summary
+        assert re.search(r"\b\d+/40 match their expect\.", summary)

@@ -37,6 +37,10 @@ class CountingEmbedder:
     def embed_query(self, text: str) -> Vectors:
         return self.inner.embed_query(text)
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        self.embedded.extend(texts)
+        return self.inner.embed_queries(texts)
+
 
 @pytest.fixture
 def knowledge_copy(tmp_path: Path) -> Path:

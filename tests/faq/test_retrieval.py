@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.faq.opening import OpenedKnowledge
 from bot.models import Language
-from bot.settings import Settings
 
 
 class TestRetrieval:
@@ -55,7 +54,7 @@ class TestRetrieval:
             "Was kostet eine Pizza Margherita?", Language.DE, k=1
         )
 
-        assert results[0].score < Settings().answer_threshold
+        assert results[0].score < fixture_knowledge.retriever.answer_threshold
 
     def test_a_matching_question_scores_above_the_answer_threshold(
         self, fixture_knowledge: OpenedKnowledge
@@ -63,7 +62,7 @@ class TestRetrieval:
         results = fixture_knowledge.retriever.search("App login geht nicht", Language.DE, k=1)
 
         assert results[0].entry.id == "app-login-de"
-        assert results[0].score >= Settings().answer_threshold
+        assert results[0].score >= fixture_knowledge.retriever.answer_threshold
 
     def test_sample_paraphrases_mostly_find_their_entry(
         self, sample_knowledge: OpenedKnowledge
