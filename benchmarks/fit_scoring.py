@@ -198,12 +198,14 @@ def rates(model: ScoringModel, items: Sequence[Outcome], threshold: float) -> tu
     )
 
 
-def choose_threshold(model: ScoringModel, per_family: dict[str, list[Outcome]]) -> float:
+def choose_threshold(
+    model: ScoringModel, per_family: dict[str, list[Outcome]], wrong_cost: float = WRONG_COST
+) -> float:
     best, best_utility = 0.5, -np.inf
     for threshold in THRESHOLDS:
         utility = np.mean(
             [
-                rates(model, items, threshold)[0] - WRONG_COST * rates(model, items, threshold)[1]
+                rates(model, items, threshold)[0] - wrong_cost * rates(model, items, threshold)[1]
                 for items in per_family.values()
             ]
         )
@@ -212,7 +214,9 @@ def choose_threshold(model: ScoringModel, per_family: dict[str, list[Outcome]]) 
     return best
 
 
-def fit(train: Sequence[SetSignals], l2: float = L2) -> ScoringModel:
+def fit(
+    train: Sequence[SetSignals], l2: float = L2, wrong_cost: float = WRONG_COST
+) -> ScoringModel:
     fusion = fit_fusion(train, l2)
     provisional = ScoringModel(fusion, 0.0, {}, 0.5)
     per_family: dict[str, list[Outcome]] = {}
@@ -220,7 +224,8 @@ def fit(train: Sequence[SetSignals], l2: float = L2) -> ScoringModel:
         per_family.setdefault(item.corpus.family, []).extend(outcomes(item, provisional))
     intercept, weights = fit_decision(per_family, l2)
     model = ScoringModel(fusion, intercept, weights, 0.5)
-    return ScoringModel(fusion, intercept, weights, choose_threshold(model, per_family))
+    threshold = choose_threshold(model, per_family, wrong_cost)
+    return ScoringModel(fusion, intercept, weights, threshold)
 
 
 # ---------------------------------------------------------------------------- report
@@ -259,6 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help=f"write {SCORING_FILE.name}")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="signal cache folder")
     parser.add_argument("--l2", type=float, default=L2, help="L2 strength (standardised)")
+    parser.add_argument(
+        "--wrong-cost", type=float, default=WRONG_COST, help="a wrong answer costs this many right"
+    )
     parser.add_argument("--drop", default="", help="comma-separated signals to leave out")
     args = parser.parse_args(argv)
     DROPPED.update(name for name in args.drop.split(",") if name)
@@ -275,7 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     families = sorted({item.corpus.family for item in shared})
     recall_rows, decision_rows = [], []
     for held_out in families:
-        model = fit([item for item in shared if item.corpus.family != held_out], args.l2)
+        model = fit(
+            [item for item in shared if item.corpus.family != held_out], args.l2, args.wrong_cost
+        )
         for item in shared:
             if item.corpus.family != held_out:
                 continue
@@ -312,19 +322,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         decision_rows,
     )
 
-    final = fit(shared, args.l2)
+    final = fit(shared, args.l2, args.wrong_cost)
     curve_rows = []
+    shown = sorted({0.3, 0.5, 0.6, 0.7, 0.8, 0.9, final.threshold})
     for item in data:
         results = outcomes(item, final)
         label = f"{item.corpus.name} {item.name}"
         cells: list[object] = [label]
-        for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
+        for threshold in shown:
             right, wrong, _ = rates(final, results, threshold)
             cells.append(f"{right:.2f}/{wrong:.2f}")
         curve_rows.append(cells)
     table(
         "all-family fit: right/wrong at thresholds (in-sample except the sample knowledge)",
-        ["set", "0.3", "0.4", "0.5", "0.6", "0.7"],
+        ["set", *(f"{t:.2f}" + (" (fitted)" if t == final.threshold else "") for t in shown)],
         curve_rows,
     )
     console.print(json.dumps(final.to_json(), indent=1))

@@ -61,6 +61,12 @@ class OfflineDrafter:
         clauses = [c for c in (roles.clause_for("register"), roles.clause_for("length")) if c]
         best = _best_passage(request)
         confidence = round(request.passages[0].score, 3) if request.passages else 0.0
+        answered, unanswered = _answers_for_each_message(request)
+        if answered and (best is None or best.entry.id not in {p.entry.id for p in answered}):
+            # Each question found its entry, the post as a whole matches none well: the
+            # questions are what the customer asked, and the weakest answer is the confidence.
+            best = answered[0]
+            confidence = round(min(passage.score for passage in answered), 3)
         labels = request.triage.labels
         flags = sorted(label.value for label in labels if label is not Label.QUESTION)
 
@@ -99,7 +105,6 @@ class OfflineDrafter:
                 flags=tuple([*flags, reason, *shortened]),
             )
 
-        answered, unanswered = _answers_for_each_message(request)
         cited = answered or [best]
         body: list[str] = []
         for passage in cited:

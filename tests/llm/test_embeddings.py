@@ -11,11 +11,18 @@ import pytest
 from bot.errors import PermanentError, TransientError
 from bot.llm.embeddings import OpenAIEmbedder
 from bot.models import Language
-from bot.settings import Settings
+from bot.settings import EmbeddingsProvider, Settings
 from bot.wiring import open_knowledge
 from tests.stand_ins import OpenAIStandIn, embed_text
 
 FIXTURE_KNOWLEDGE = Path(__file__).parents[1] / "fixtures" / "knowledge"
+
+
+def server_embedding_settings(data_dir: Path) -> Settings:
+    """Settings of a deployment whose embeddings come from a server (hybrid retrieval)."""
+    return Settings(
+        _env_file=None, data_dir=data_dir, embeddings_provider=EmbeddingsProvider.OPENAI
+    )
 
 
 @pytest.fixture
@@ -83,7 +90,7 @@ class TestIndexWithServerEmbeddings:
     def test_knowledge_is_indexed_and_searched_with_server_embeddings(
         self, llm_server: OpenAIStandIn, tmp_path: Path
     ) -> None:
-        settings = Settings(_env_file=None, data_dir=tmp_path)
+        settings = server_embedding_settings(tmp_path)
 
         opened = open_knowledge(settings, FIXTURE_KNOWLEDGE, embedder=embedder(llm_server.url))
 
@@ -95,7 +102,7 @@ class TestIndexWithServerEmbeddings:
     def test_a_new_embedding_model_builds_a_fresh_index_instead_of_mixing(
         self, llm_server: OpenAIStandIn, tmp_path: Path
     ) -> None:
-        settings = Settings(_env_file=None, data_dir=tmp_path)
+        settings = server_embedding_settings(tmp_path)
         open_knowledge(settings, FIXTURE_KNOWLEDGE, embedder=embedder(llm_server.url))
 
         unchanged = open_knowledge(settings, FIXTURE_KNOWLEDGE, embedder=embedder(llm_server.url))
