@@ -104,7 +104,12 @@ def utc_now() -> dt.datetime:
 
 @dataclass(frozen=True)
 class FaqEntry:
-    """One FAQ entry as read from `knowledge/faq/<id>.md`."""
+    """One FAQ entry as read from `knowledge/faq/<id>.md`.
+
+    A German answer is written in one register (`register`, Du unless the file says Sie);
+    `register_answers` holds the same answer written in the other register, when the file
+    gives one, so a Sie channel need not rewrite a Du text.
+    """
 
     id: str
     question: str
@@ -116,10 +121,25 @@ class FaqEntry:
     translation_of: str | None = None
     source_path: str = ""
     content_hash: str = ""
+    register: Register | None = None  # of `answer`; None: Du in German, none in English
+    register_answers: tuple[tuple[Register, str], ...] = ()
 
     def is_valid_on(self, day: dt.date) -> bool:
         """Tell whether the entry may still be cited on `day`."""
         return self.valid_until is None or day <= self.valid_until
+
+    def answer_in(self, register: Register) -> str | None:
+        """Return the answer as written in `register`, or None when the entry has none.
+
+        English makes no Du/Sie distinction, so an English answer serves both registers.
+        None for German means the answer exists only in the other register: rewrite it
+        (`bot.drafting.register.to_sie`) or escalate, never send it as it is.
+        """
+        if self.language is not Language.DE:
+            return self.answer
+        if register is (self.register or Register.DU):
+            return self.answer
+        return next((text for key, text in self.register_answers if key is register), None)
 
 
 @dataclass(frozen=True)

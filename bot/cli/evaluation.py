@@ -2,10 +2,11 @@
 
 Whatever drafter the settings configure writes the drafts; the measurements reuse the
 checks the LLM drafter runs on its own answers (`bot.llm.grounding`), so offline and LLM
-drafts are judged by the same rules: language, citations, length, register, personal
-data in public replies, and how many drafts escalate. A line with an `expect` field is
-also judged against it (`bot.cli.expectations`): answered right or wrong, escalated though
-answerable, answered though out of scope.
+drafts are judged by the same rules: language, citations, length, register, salutation,
+personal data in public replies, how many answer sentences a draft took of those its
+entries offered, and how many drafts escalate. A line with an `expect` field is also judged
+against it (`bot.cli.expectations`): answered right or wrong, escalated though answerable,
+answered though out of scope, and whether a reply was due or the post rightly ignored.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.llm.grounding import (
     check_citations,
     check_language,
     check_register,
+    check_salutation,
     offered_passages,
     repeats_personal_data,
 )
@@ -48,6 +50,10 @@ class DraftMeasurement:
     register_correct: bool
     personal_data_in_public: bool
     escalated: bool
+    salutation_correct: bool = True
+    length: int = 0
+    sentences_taken: int = 0
+    sentences_available: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str | None = None
@@ -58,6 +64,14 @@ class DraftMeasurement:
     def outcome(self) -> Outcome | None:
         """How the draft compares with the line's `expect`; None without one or on error."""
         return self.verdict.outcome if self.verdict else None
+
+    @property
+    def reply_need_correct(self) -> bool | None:
+        """Ignored exactly when `expect` says ignore; None without an `expect`."""
+        if self.verdict is None:
+            return None
+        expected_ignore = self.verdict.expect.action is DraftAction.IGNORE
+        return expected_ignore == (self.verdict.action is DraftAction.IGNORE)
 
 
 @dataclass(frozen=True)
@@ -70,8 +84,14 @@ class EvaluationTotals:
     citations_valid: int
     within_length: int
     register_correct: int
+    salutation_correct: int
     personal_data_in_public: int
     escalated: int
+    ignored: int
+    reply_need_correct: int
+    reply_need_judged: int
+    sentences_taken: int
+    sentences_available: int
     prompt_tokens: int
     completion_tokens: int
 
@@ -96,6 +116,12 @@ def measure_draft(
         ),
         personal_data_in_public=public and repeats_personal_data(reply.text, request.text),
         escalated=reply.action is DraftAction.ESCALATE,
+        salutation_correct=not check_salutation(
+            reply.text, reply.language, request.policy.register
+        ),
+        length=len(reply.text),
+        sentences_taken=reply.sentences_taken,
+        sentences_available=reply.sentences_available,
         prompt_tokens=reply.prompt_tokens,
         completion_tokens=reply.completion_tokens,
         verdict=judge_line(line_id, expect, reply) if expect else None,
@@ -139,8 +165,14 @@ def total(measurements: Sequence[DraftMeasurement]) -> EvaluationTotals:
         citations_valid=sum(m.citations_valid for m in drafted),
         within_length=sum(m.within_length for m in drafted),
         register_correct=sum(m.register_correct for m in drafted),
+        salutation_correct=sum(m.salutation_correct for m in drafted),
         personal_data_in_public=sum(m.personal_data_in_public for m in drafted),
         escalated=sum(m.escalated for m in drafted),
+        ignored=sum(m.action == DraftAction.IGNORE.value for m in drafted),
+        reply_need_correct=sum(m.reply_need_correct is True for m in drafted),
+        reply_need_judged=sum(m.reply_need_correct is not None for m in drafted),
+        sentences_taken=sum(m.sentences_taken for m in drafted),
+        sentences_available=sum(m.sentences_available for m in drafted),
         prompt_tokens=sum(m.prompt_tokens for m in drafted),
         completion_tokens=sum(m.completion_tokens for m in drafted),
     )
@@ -151,7 +183,9 @@ def render_evaluation(measurements: Sequence[DraftMeasurement], console: Console
     table = Table(title="Draft evaluation", title_justify="left")
     for column in ("id", "channel", "drafter", "action", "language", "citations", "length"):
         table.add_column(column)
-    for column in ("register", "PII public", "tokens in/out", "expect"):
+    for column in ("register", "salutation", "sentences", "PII public", "reply due"):
+        table.add_column(column)
+    for column in ("tokens in/out", "expect"):
         table.add_column(column)
     for m in measurements:
         if m.error is not None:
@@ -164,9 +198,12 @@ def render_evaluation(measurements: Sequence[DraftMeasurement], console: Console
             m.action,
             _mark(m.language_match),
             _mark(m.citations_valid),
-            _mark(m.within_length),
+            _length(m),
             _mark(m.register_correct),
+            _mark(m.salutation_correct),
+            f"{m.sentences_taken}/{m.sentences_available}" if m.sentences_available else "",
             _mark(not m.personal_data_in_public, shown="repeated"),
+            "" if m.reply_need_correct is None else _mark(m.reply_need_correct),
             f"{m.prompt_tokens}/{m.completion_tokens}",
             _outcome(m.outcome),
         )
@@ -178,12 +215,15 @@ def render_evaluation(measurements: Sequence[DraftMeasurement], console: Console
         "total",
         f"{n} of {totals.lines}",
         "",
-        f"{totals.escalated} escalated",
+        f"{totals.escalated} escalated, {totals.ignored} ignored",
         f"{totals.language_match}/{n}",
         f"{totals.citations_valid}/{n}",
         f"{totals.within_length}/{n}",
         f"{totals.register_correct}/{n}",
+        f"{totals.salutation_correct}/{n}",
+        f"{totals.sentences_taken}/{totals.sentences_available}",
         f"{totals.personal_data_in_public} repeated",
+        f"{totals.reply_need_correct}/{totals.reply_need_judged}",
         f"{totals.prompt_tokens}/{totals.completion_tokens}",
         f"{sum(v.outcome.matches for v in verdicts)}/{len(verdicts)} match" if verdicts else "",
     )
@@ -195,6 +235,10 @@ def _failed(line_id: str, channel: str, error: str) -> DraftMeasurement:
     return DraftMeasurement(
         line_id, channel, "", "", False, False, False, False, False, False, error=error
     )
+
+
+def _length(m: DraftMeasurement) -> str:
+    return f"{m.length} ✓" if m.within_length else f"[red]{m.length} ✗[/red]"
 
 
 def _mark(passed: bool, shown: str = "✗") -> str:

@@ -1,7 +1,8 @@
 """Judging a draft against the `expect` field of its enquiry line, for `eval drafts` and the demo.
 
 A line may say what a good draft does: `"expect": {"action": "review", "entries": [...]}`
-lists the entries any of which a right answer may cite (often both language versions).
+lists the entries any of which a right answer may cite (often both language versions);
+`"entries": []` expects a reply that cites nothing (thanks for praise).
 `eval drafts` and the demo judge with the one function here, so they report the same
 numbers. Answering with the wrong entry gets its own count because it is the worst
 outcome: a reviewer under time pressure approves it, while an escalation costs a minute.
@@ -31,7 +32,8 @@ class Expectation(BaseModel):
 
     @model_validator(mode="after")
     def _a_review_names_its_entries(self) -> Expectation:
-        if self.action is DraftAction.REVIEW and not self.entries:
+        # An empty list must be written out: a forgotten key would judge every answer wrong.
+        if self.action is DraftAction.REVIEW and "entries" not in self.model_fields_set:
             raise ValueError("an expected review must list the entries it may cite")
         return self
 
@@ -101,6 +103,8 @@ def judge_expectation(expect: Expectation, reply: DraftReply) -> Outcome:
     if expect.action is DraftAction.REVIEW:
         if not answered:
             return Outcome.ESCALATED_BUT_ANSWERABLE
+        if not expect.entries:
+            return Outcome.ANSWERED_WRONG if reply.citations else Outcome.ANSWERED_RIGHT
         if reply.citations and set(reply.citations) <= set(expect.entries):
             return Outcome.ANSWERED_RIGHT
         return Outcome.ANSWERED_WRONG

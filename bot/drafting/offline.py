@@ -1,44 +1,31 @@
 """Composes replies without a language model, from `prompts/offline/<language>.yaml`.
 
-It only ever states what the best cited entry says: greeting, acknowledgement and closing
-come from the templates, the facts from the entry. When no entry is good enough it says so
-and suggests escalation; spam gets no reply at all.
+It only ever states what a cited entry says, and only the sentences that answer this
+customer (`bot.drafting.composition`). Greeting, acknowledgement and escalation lines come
+from the templates, the sign-off from the guidelines' voice. It escalates rather than guess:
+when no entry is good enough, when the answer exists only in the other language, when a
+Sie channel needs a Du answer it cannot convert, and for legal, press and safety posts.
+Spam and posts that need no reply get action `ignore` with the reason as a flag.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from bot.drafting.composition import ReplyParts, fit_to_length, select_sentences
+from bot.drafting.concern import concern_topic
 from bot.drafting.port import DraftReply, DraftRequest
+from bot.drafting.register import to_sie
+from bot.drafting.templates import ReplyTemplates, load_templates
 from bot.drafting.triage import Label
-from bot.errors import PermanentError
-from bot.faq.text import plain_text, split_sentences
-from bot.models import DraftAction, Language, Passage, Register
+from bot.models import DraftAction, FaqEntry, Language, Passage, Register
 from bot.resources import PROMPTS_DIR
 
-_DU_FORMS = re.compile(r"\b(du|dich|dir|dein\w*)\b", re.IGNORECASE)
 _SHORTER_HINTS = re.compile(r"\b(short|shorter|kürzer|kurz|knapp)\b", re.IGNORECASE)
 _PUBLIC_CHANNELS = frozenset({"facebook", "instagram", "x"})
-
-
-@dataclass(frozen=True)
-class _Parts:
-    """The pieces of a reply, in order; dropped from the least important when too long."""
-
-    greeting: str
-    opening: str
-    body: list[str]
-    private: str
-    closing: str
-
-    def render(self) -> str:
-        blocks = [self.greeting, self.opening, " ".join(self.body), self.private, self.closing]
-        return "\n\n".join(block for block in blocks if block)
+# The order in which an entry's tags name the customer's concern, most specific first.
+_TOPICS = ("damaged", "late", "refund", "outages", "billing", "delivery", "returns", "account")
 
 
 class OfflineDrafter:
@@ -55,171 +42,223 @@ class OfflineDrafter:
 
     def compose(self, request: DraftRequest) -> DraftReply:
         """Compose synchronously; `draft` is the async port method around it."""
-        templates = _load_templates(self._templates_dir, request.language)
-        register = request.policy.register
-        roles = request.guidelines
-        clauses = [c for c in (roles.clause_for("register"), roles.clause_for("length")) if c]
-        best = _best_passage(request)
-        confidence = round(request.passages[0].score, 3) if request.passages else 0.0
-        answered, unanswered = _answers_for_each_message(request)
-        if answered and (best is None or best.entry.id not in {p.entry.id for p in answered}):
-            # Each question found its entry, the post as a whole matches none well: the
-            # questions are what the customer asked, and the weakest answer is the confidence.
-            best = answered[0]
-            confidence = round(min(passage.score for passage in answered), 3)
-        labels = request.triage.labels
-        flags = sorted(label.value for label in labels if label is not Label.QUESTION)
+        return _Composer(request, load_templates(self._templates_dir, request.language)).reply()
 
+
+class _Composer:
+    """One reply in the making: the request, its templates and what the draft cites."""
+
+    def __init__(self, request: DraftRequest, templates: ReplyTemplates) -> None:
+        self.request = request
+        self.templates = templates
+        self.register = request.policy.register
+        self.roles = request.guidelines
+        self.labels = request.triage.labels
+        self.flags = sorted(label.value for label in self.labels if label is not Label.QUESTION)
+        self.clauses = [self.roles.clause_for(role) for role in ("register", "length")]
+        self.confidence = round(request.passages[0].score, 3) if request.passages else 0.0
+
+    def reply(self) -> DraftReply:
+        request = self.request
         if request.triage.is_spam:
-            spam_clause = roles.clause_for("spam")
-            return DraftReply(
-                "",
-                request.language,
-                DraftAction.IGNORE,
-                confidence,
-                guideline_clauses=tuple(c for c in [spam_clause] if c),
-                flags=tuple(flags),
-            )
+            return self._ignore("spam")
+        if request.no_reply is not None:
+            return self._ignore(f"no_reply:{request.no_reply}")
+        if request.triage.has(Label.SAFETY):
+            # Concern and the one safety step the guidelines allow in public (§10), then a
+            # person owns the case; a complaint's apology is part of that concern.
+            self.clauses.append(self.roles.clause_for("escalation"))
+            return self._escalate("safety", self._line("safety"), "needs_person")
+        if request.triage.needs_person:
+            self.clauses.append(self.roles.clause_for("escalation"))
+            variant = "press" if request.triage.has(Label.PRESS) else "needs_person"
+            return self._escalate("needs_person", self._line("escalate", variant))
+        cited, unanswered = self._cited_passages()
+        if self._is_thanks_only():
+            return self._draft(DraftAction.REVIEW, self._opening(cited), (), flag="praise")
+        if not cited:
+            return self._escalate_unanswered()
+        foreign = [p for p in cited if p.entry.language is not request.language]
+        if foreign:
+            # Pasting an untranslated answer is no reply; a person (or the LLM) translates.
+            self.clauses.append(self.roles.clause_for("languages"))
+            return self._escalate_unanswered("answer_only_in_other_language", foreign)
+        return self._answer(cited, unanswered)
 
-        greeting = _greeting(templates, register, request.author_name)
-        closing = _pick(templates, "closing", register)
-        opening = _pick(templates, "thanks", register)
-        if labels & {Label.COMPLAINT, Label.SARCASM}:
-            opening = _pick(templates, "complaint", register)
-            clauses.append(roles.clause_for("complaints") or "")
-        if Label.ABUSIVE in labels:
-            opening = _pick(templates, "abusive", register)
-            clauses.append(roles.clause_for("abuse") or "")
+    # -- the cases -------------------------------------------------------------------------
 
-        if best is None or request.triage.needs_person:
-            reason = "needs_person" if request.triage.needs_person else "no_matching_entry"
-            clauses += [roles.clause_for("escalation") or "", roles.clause_for("honesty") or ""]
-            parts = _Parts(greeting, _pick(templates, "escalate", register), [], "", closing)
-            text, shortened = _fit(parts, request.policy.max_length)
-            return DraftReply(
-                text,
-                request.language,
-                DraftAction.ESCALATE,
-                confidence,
-                guideline_clauses=_unique(clauses),
-                flags=tuple([*flags, reason, *shortened]),
-            )
-
-        cited = answered or [best]
+    def _answer(self, cited: list[Passage], unanswered: int) -> DraftReply:
         body: list[str] = []
+        essential: set[int] = set()
+        taken = available = 0
         for passage in cited:
-            answer = split_sentences(plain_text(passage.entry.answer))
-            answer = answer or [plain_text(passage.entry.answer)]
-            if passage.entry.language != request.language:
-                # No translation exists: say so rather than pass off a foreign text silently.
-                foreign = _pick(templates, "foreign_answer", register)
-                answer = [f"{foreign} {answer[0]}", *answer[1:]]
-                flags.append("answer_in_other_language")
-            body.extend(answer)
-        if request.hint and _SHORTER_HINTS.search(request.hint):
-            body, opening = body[:1], ""
-        if answered and unanswered:
+            answer = self._answer_in_register(passage.entry)
+            if answer is None:
+                self.clauses.append(self.roles.clause_for("register"))
+                return self._escalate_unanswered("register_unconvertible", cited)
+            selection = select_sentences(answer, self.request.text, passage.entry.language)
+            essential |= {len(body) + index for index in selection.essential}
+            body.extend(selection.sentences)
+            taken += len(selection.sentences)
+            available += selection.available
+        shorter = bool(self.request.hint and _SHORTER_HINTS.search(self.request.hint))
+        if shorter:
+            # "kürzer": the answer alone; the reviewer asked for less, not for courtesy.
+            body, essential = body[:1], {0}
+        if unanswered:
             # Answer what the knowledge answers; say openly that a person takes the rest.
-            body.append(_pick(templates, "unanswered_part", register))
-            clauses.append(roles.clause_for("escalation") or "")
-            flags.append("part_unanswered")
+            body.append(self._line("unanswered_part"))
+            self.clauses.append(self.roles.clause_for("escalation"))
+            self.flags.append("part_unanswered")
         private = ""
-        if Label.PERSONAL_DATA in labels and request.channel.value in _PUBLIC_CHANNELS:
-            private = _pick(templates, "private", register)
-            clauses.append(roles.clause_for("private_message") or "")
-        parts = _Parts(greeting, opening, body, private, closing)
-        text, shortened = _fit(parts, request.policy.max_length)
-        if (
-            request.language is Language.DE
-            and register is Register.SIE
-            and _DU_FORMS.search(" ".join(body))
-        ):
-            flags.append("register_mismatch")
+        if Label.PERSONAL_DATA in self.labels and self.request.channel.value in _PUBLIC_CHANNELS:
+            private = self._line("private")
+            self.clauses.append(self.roles.clause_for("private_message"))
+        return self._draft(
+            DraftAction.REVIEW,
+            "" if shorter else self._opening(cited),
+            tuple(body),
+            private=private,
+            essential=frozenset(essential),
+            citations=tuple(p.entry.id for p in cited),
+            sentences=(taken, available),
+        )
+
+    def _escalate_unanswered(
+        self, reason: str = "no_matching_entry", near: list[Passage] | None = None
+    ) -> DraftReply:
+        self.clauses += [self.roles.clause_for("escalation"), self.roles.clause_for("honesty")]
+        if self.labels & {Label.COMPLAINT, Label.SARCASM}:
+            # The apology stays: a complaint is taken seriously before anything is known.
+            opening = self._opening(near or [])
+            return self._escalate(reason, opening, body=(self._line("escalate", "complaint"),))
+        return self._escalate(reason, self._line("escalate", "no_matching_entry"))
+
+    def _escalate(
+        self, reason: str, opening: str, extra_flag: str = "", body: tuple[str, ...] = ()
+    ) -> DraftReply:
+        flags = [reason, extra_flag] if extra_flag else [reason]
+        self.flags += flags
+        return self._draft(DraftAction.ESCALATE, opening, body)
+
+    def _ignore(self, reason: str) -> DraftReply:
+        clause = self.roles.clause_for("spam") if reason == "spam" else None
+        return DraftReply(
+            "",
+            self.request.language,
+            DraftAction.IGNORE,
+            self.confidence,
+            guideline_clauses=tuple(c for c in [clause] if c),
+            flags=tuple([*self.flags, *([] if reason == "spam" else [reason])]),
+        )
+
+    def _draft(
+        self,
+        action: DraftAction,
+        opening: str,
+        body: tuple[str, ...],
+        *,
+        private: str = "",
+        essential: frozenset[int] = frozenset(),
+        citations: tuple[str, ...] = (),
+        sentences: tuple[int, int] = (0, 0),
+        flag: str = "",
+    ) -> DraftReply:
+        request = self.request
+        if body and not opening:
+            body = (self.templates.continue_after_greeting(body[0]), *body[1:])
+        parts = ReplyParts(
+            greeting=self.templates.greeting(self.register, request.author_name),
+            opening=opening,
+            body=body,
+            private=private,
+            closing=self.roles.voice.sign_off(
+                request.language, self.register, request.channel.value
+            ),
+            essential=essential,
+        )
+        text, shortened = fit_to_length(parts, request.policy.max_length)
+        flags = [*self.flags, *([flag] if flag else []), *(["shortened"] if shortened else [])]
         return DraftReply(
             text,
             request.language,
-            DraftAction.REVIEW,
-            confidence,
-            citations=tuple(passage.entry.id for passage in cited),
-            guideline_clauses=_unique(clauses),
-            flags=tuple([*flags, *shortened]),
+            action,
+            self.confidence,
+            citations=citations,
+            guideline_clauses=tuple(dict.fromkeys(c for c in self.clauses if c)),
+            flags=tuple(dict.fromkeys(flags)),
+            sentences_taken=sentences[0],
+            sentences_available=sentences[1],
         )
 
+    # -- pieces ----------------------------------------------------------------------------
 
-def _answers_for_each_message(request: DraftRequest) -> tuple[list[Passage], int]:
-    """Per question or message, its best good-enough entry (each entry once).
+    def _cited_passages(self) -> tuple[list[Passage], int]:
+        """The entries the reply cites, and how many of the customer's questions found none.
 
-    Also returns how many questions found none.
-    """
-    chosen: dict[str, Passage] = {}
-    unanswered = 0
-    for passages in request.message_passages:
-        if passages and passages[0].score >= request.answer_threshold:
-            chosen.setdefault(passages[0].entry.id, passages[0])
-        else:
-            unanswered += 1
-    return list(chosen.values()), unanswered
+        Per question (when the post asks several), its best good-enough entry; otherwise the
+        best entry for the whole post. When every question found its entry but the post as
+        a whole matches none well, the questions are what the customer asked, and the
+        weakest answer is the confidence.
+        """
+        request = self.request
+        chosen: dict[str, Passage] = {}
+        unsure: list[tuple[Passage, ...]] = []
+        for passages in request.message_passages:
+            if passages and passages[0].score >= request.answer_threshold:
+                chosen.setdefault(passages[0].entry.id, passages[0])
+            else:
+                unsure.append(passages)
+        best = request.passages[0] if request.passages else None
+        if best is not None and best.score < request.answer_threshold:
+            best = None
+        if not chosen:
+            return ([best] if best else []), 0
+        if best is None or best.entry.id not in chosen:
+            self.confidence = round(min(p.score for p in chosen.values()), 3)
+        # A question whose likely entries include one already cited is answered by it
+        # ("How much is shipping? Is it free at some point?").
+        cited = set(chosen)
+        unanswered = sum(not cited & {p.entry.id for p in passages} for passages in unsure)
+        return list(chosen.values()), unanswered
 
+    def _is_thanks_only(self) -> bool:
+        """Praise or thanks that asks nothing: a short warm reply, no FAQ facts."""
+        labels = self.labels
+        return (
+            Label.PRAISE in labels
+            and Label.QUESTION not in labels
+            and not labels & {Label.COMPLAINT, Label.SARCASM, Label.ABUSIVE}
+        )
 
-def _best_passage(request: DraftRequest) -> Passage | None:
-    if not request.passages or request.passages[0].score < request.answer_threshold:
+    def _opening(self, cited: list[Passage]) -> str:
+        labels = self.labels
+        if Label.ABUSIVE in labels:
+            self.clauses.append(self.roles.clause_for("abuse"))
+            return self._line("abusive")
+        if labels & {Label.COMPLAINT, Label.SARCASM}:
+            self.clauses.append(self.roles.clause_for("complaints"))
+            tags = [tag for passage in cited for tag in passage.entry.tags]
+            topic = next((t for t in _TOPICS if t in tags), None)
+            topic = topic or concern_topic(self.request.text) or "general"
+            return self._line("acknowledge", topic)
+        if self._is_thanks_only():
+            return self._line("praise")
+        # A question with a kind word ("💛") is still a question: answer it. A plain
+        # question gets its answer first (§8), not a stock "thanks for your message".
+        return ""
+
+    def _answer_in_register(self, entry: FaqEntry) -> str | None:
+        """The entry's answer in the channel's register, or None when it cannot be had."""
+        if entry.language is not Language.DE:
+            return entry.answer
+        written = entry.answer_in(self.register)
+        if written is not None:
+            return written
+        if self.register is Register.SIE:
+            du_answer = entry.answer_in(Register.DU)
+            return to_sie(du_answer) if du_answer is not None else None
         return None
-    return request.passages[0]
 
-
-def _fit(parts: _Parts, limit: int) -> tuple[str, list[str]]:
-    """Shorten from the least important part until the reply fits the channel's limit.
-
-    Order: the closing goes first, then answer sentences after the first, then the opening
-    (an apology outweighs a second fact), and only then is the text cut at a word.
-    """
-    text = parts.render()
-    if len(text) <= limit:
-        return text, []
-    no_closing = _Parts(parts.greeting, parts.opening, parts.body, parts.private, "")
-    candidates = [no_closing]
-    candidates += [
-        _Parts(parts.greeting, parts.opening, parts.body[:n], parts.private, "")
-        for n in range(len(parts.body) - 1, 0, -1)
-    ]
-    candidates.append(_Parts(parts.greeting, "", parts.body[:1], parts.private, ""))
-    for candidate in candidates:
-        text = candidate.render()
-        if len(text) <= limit:
-            return text, ["shortened"]
-    cut = text[: max(limit - 1, 0)].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…", ["shortened"]
-
-
-def _greeting(templates: dict[str, object], register: Register, name: str | None) -> str:
-    forms = _section(templates, "greeting", register)
-    if not isinstance(forms, dict):
-        raise PermanentError("greeting templates need 'named' and 'anonymous'")
-    return str(forms["named"]).format(name=name) if name else str(forms["anonymous"])
-
-
-def _pick(templates: dict[str, object], key: str, register: Register) -> str:
-    return str(_section(templates, key, register))
-
-
-def _section(templates: dict[str, object], key: str, register: Register) -> object:
-    section = templates.get(key)
-    if not isinstance(section, dict) or register.value not in section:
-        raise PermanentError(f"reply template {key!r} has no {register.value!r} form")
-    return section[register.value]
-
-
-def _unique(items: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(item for item in items if item))
-
-
-@lru_cache(maxsize=8)
-def _load_templates(folder: Path, language: Language) -> dict[str, object]:
-    path = folder / f"{language.value}.yaml"
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise PermanentError(f"reply templates {path} cannot be read: {error}") from None
-    if not isinstance(loaded, dict):
-        raise PermanentError(f"reply templates {path} must be a mapping")
-    return loaded
+    def _line(self, key: str, variant: str | None = None) -> str:
+        return self.templates.line(key, self.register, variant)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from bot.drafting.language import detect_language
 from bot.drafting.port import Drafter, DraftReply, DraftRequest
+from bot.drafting.reply_needed import reply_needed
+from bot.drafting.salutation import salutation_name
 from bot.drafting.triage import triage
 from bot.faq.files import Guidelines
 from bot.faq.retrieval import Searcher
@@ -19,7 +21,6 @@ from bot.models import Channel, ChannelPolicy, Passage, Register
 
 # A channel the guidelines say nothing about gets the cautious defaults.
 DEFAULT_POLICY = ChannelPolicy(register=Register.SIE, max_length=1000)
-_TITLES = frozenset({"frau", "herr", "dr", "prof", "mr", "mrs", "ms", "miss"})
 # A question ends at its question mark(s); what follows starts the next part.
 _QUESTION_END = re.compile(r"(?<=\?)[\s\u00a0]+")
 # A part with fewer words is a reaction ("Echt jetzt?"), not a question of its own.
@@ -54,6 +55,7 @@ def prepare_request(
     hint: str | None = None,
     messages: Sequence[str] = (),
     previous_draft: str | None = None,
+    history: Sequence[str] = (),
 ) -> DraftRequest:
     """Detect the language, retrieve passages and triage the enquiry.
 
@@ -66,8 +68,10 @@ def prepare_request(
         hint: a reviewer's hint for a regenerated draft.
         messages: the single messages of a burst, when there were several.
         previous_draft: the text of the draft a reviewer asked to regenerate.
+        history: the customer's earlier messages in this conversation, oldest first (they
+            decide the language of a post too short to tell).
     """
-    detected = detect_language(text, hint=language_hint)
+    detected = detect_language(text, hint=language_hint, history=history)
     passages = context.retriever.search(text, detected.language, k=context.passages_per_draft)
     parts = list(messages) if len(messages) > 1 else question_parts(text)
     per_message: tuple[tuple[Passage, ...], ...] = ()
@@ -75,19 +79,32 @@ def prepare_request(
         per_message = tuple(
             tuple(context.retriever.search(part, detected.language, k=3)) for part in parts
         )
+    policy = context.guidelines.channels.get(channel.value, DEFAULT_POLICY)
+    voice = context.guidelines.voice
     return DraftRequest(
         text=text,
         channel=channel,
-        author_name=_first_name(author_name),
+        author_name=salutation_name(
+            author_name,
+            policy.register,
+            detected.language,
+            derive_title=voice.derive_salutation_title,
+        ),
         language=detected.language,
         passages=tuple(passages),
         triage=triage(text),
-        policy=context.guidelines.channels.get(channel.value, DEFAULT_POLICY),
+        policy=policy,
         guidelines=context.guidelines,
         answer_threshold=context.threshold,
         hint=hint,
         previous_draft=previous_draft,
         message_passages=per_message,
+        no_reply=reply_needed(
+            text,
+            author_name=author_name,
+            company_handles=tuple(voice.handles.values()),
+            company_names=tuple(n for n in (voice.company, voice.team) if n),
+        ),
     )
 
 
@@ -100,10 +117,11 @@ async def draft_reply(
     hint: str | None = None,
     messages: Sequence[str] = (),
     previous_draft: str | None = None,
+    history: Sequence[str] = (),
 ) -> DraftReply:
     """Draft a reply to one enquiry (or a burst of `messages`) with the configured drafter."""
     request = prepare_request(
-        context, text, channel, author_name, language_hint, hint, messages, previous_draft
+        context, text, channel, author_name, language_hint, hint, messages, previous_draft, history
     )
     return await context.drafter.draft(request)
 
@@ -119,16 +137,3 @@ def question_parts(text: str) -> list[str]:
         pieces[-2:] = [f"{pieces[-2]} {pieces[-1]}"]
     questions = [piece for piece in pieces if len(piece.split()) >= _MIN_QUESTION_WORDS]
     return questions if len(questions) > 1 and len(questions) == len(pieces) else [text]
-
-
-def _first_name(author_name: str | None) -> str | None:
-    if not author_name or not author_name.strip():
-        return None
-    words = author_name.strip().lstrip("@").split()
-    if words[0].rstrip(".").lower() in _TITLES and len(words) > 1:
-        return f"{words[0]} {words[-1]}"  # "Frau Berger" stays whole: "Hallo Frau," is rude
-    first = words[0]
-    # Handles like "@nordlicht_fan99" are not names; greeting them by handle feels robotic.
-    if any(char.isdigit() or char == "_" for char in first):
-        return None
-    return first

@@ -20,6 +20,7 @@ class DraftRequest:
 
     text: str
     channel: Channel
+    # How the reply greets the customer ("Anna", "Frau Hoffmann"), None for no name.
     author_name: str | None
     language: Language
     passages: tuple[Passage, ...]
@@ -33,6 +34,8 @@ class DraftRequest:
     # For a burst of several messages: the passages found for each message on its own, so
     # one reply can answer every question in it.
     message_passages: tuple[tuple[Passage, ...], ...] = ()
+    # Why no reply is due (a retweet, a news post, …), or None when one is.
+    no_reply: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,9 @@ class DraftReply:
     completion_tokens: int = 0
     # For a public post whose answer needs personal data: what to send privately instead.
     private_followup: str | None = None
+    # How many answer sentences the reply took from its cited entries, of how many.
+    sentences_taken: int = 0
+    sentences_available: int = 0
 
 
 class Drafter(Protocol):

@@ -16,9 +16,12 @@ import frontmatter
 import yaml
 
 from bot.errors import KnowledgeError
+from bot.faq.voice import CompanyVoice, parse_voice
 from bot.models import ChannelPolicy, FaqEntry, GuidelineClause, Language, Register
 
 _CLAUSE_HEADING = re.compile(r"^##\s+(§\s?\d+[a-z]?)\s+(.+?)\s*$", re.MULTILINE)
+# Front matter keys holding the answer in a register other than the body's.
+_ANSWER_KEYS = {Register.DU: "answer_du", Register.SIE: "answer_sie"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Guidelines:
     clauses: tuple[GuidelineClause, ...] = ()
     channels: dict[str, ChannelPolicy] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
+    voice: CompanyVoice = field(default_factory=CompanyVoice)
 
     def clause_for(self, role: str) -> str | None:
         """Return the clause id that covers `role` (e.g. "register"), if the guidelines name one."""
@@ -86,8 +90,13 @@ def load_knowledge(root: Path) -> KnowledgeBase:
 def parse_faq_file(path: Path) -> FaqEntry:
     """Parse one `faq/<id>.md` file.
 
+    A German file may give its answer per register: `register: du|sie` names the body's
+    register (Du when absent) and `answer_sie:` / `answer_du:` the answer in the other one.
+
     Raises:
-        KnowledgeError: bad YAML, a missing id or question, an unknown language, a bad date.
+        KnowledgeError: bad YAML, a missing id or question, an unknown language, a bad date,
+            an unknown register, or a register answer that is empty, repeats the body's
+            register or sits in an English file.
     """
     try:
         post = frontmatter.loads(path.read_text(encoding="utf-8"))
@@ -106,6 +115,13 @@ def parse_faq_file(path: Path) -> FaqEntry:
     tags = _text_list(meta.get("tags"), "tags", path)
     valid_until = _date(meta.get("valid_until"), path)
     translation_of = meta.get("translation_of")
+    register, register_answers = _register_answers(meta, language, path)
+    # Only entries that use the register keys hash them, so existing hashes stay as they were.
+    register_parts = (
+        (f"register={register}", *(f"{key}={text}" for key, text in register_answers))
+        if register is Register.SIE or register_answers
+        else ()
+    )
     return FaqEntry(
         id=entry_id,
         question=question,
@@ -117,19 +133,59 @@ def parse_faq_file(path: Path) -> FaqEntry:
         translation_of=str(translation_of) if translation_of else None,
         source_path=str(path),
         content_hash=content_hash(
-            entry_id, question, *alternates, answer, language, str(valid_until)
+            entry_id, question, *alternates, answer, language, str(valid_until), *register_parts
         ),
+        register=register,
+        register_answers=register_answers,
     )
+
+
+def _register_answers(
+    meta: dict[str, object], language: Language, path: Path
+) -> tuple[Register | None, tuple[tuple[Register, str], ...]]:
+    """Read the body's register and the answers in the other register from the front matter."""
+    given = {key: meta[key] for key in ("register", *_ANSWER_KEYS.values()) if key in meta}
+    if language is not Language.DE:
+        if given:
+            keys = ", ".join(repr(key) for key in given)
+            raise KnowledgeError(str(path), f"{keys}: only German entries have registers")
+        return None, ()
+    register = _register(given.get("register", Register.DU.value), path)
+    answers = []
+    for other, key in _ANSWER_KEYS.items():
+        if key not in given:
+            continue
+        if other is register:
+            raise KnowledgeError(
+                str(path), f"{key!r} repeats the body's register ({register}); set 'register'"
+            )
+        text = given[key]
+        if not isinstance(text, str) or not text.strip():
+            raise KnowledgeError(str(path), f"{key!r} must be a non-empty text")
+        answers.append((other, text.strip()))
+    return register, tuple(answers)
+
+
+def _register(value: object, path: Path) -> Register:
+    try:
+        return Register(str(value).strip().lower())
+    except ValueError:
+        raise KnowledgeError(
+            str(path), f"unknown register {value!r} (expected 'du' or 'sie')"
+        ) from None
 
 
 def _load_guidelines(folder: Path, errors: list[KnowledgeError]) -> Guidelines:
     clauses: dict[str, GuidelineClause] = {}
     channels: dict[str, ChannelPolicy] = {}
     roles: dict[str, str] = {}
+    voice = CompanyVoice()
     for path in sorted(folder.glob("*.md")):
         try:
             post = frontmatter.loads(path.read_text(encoding="utf-8"))
             channels.update(_channel_policies(post.metadata.get("channels"), path))
+            if "voice" in post.metadata:
+                voice = parse_voice(post.metadata["voice"], str(path))
         except (yaml.YAMLError, ValueError) as error:
             errors.append(KnowledgeError(str(path), f"front matter is not valid YAML ({error})"))
             continue
@@ -144,7 +200,7 @@ def _load_guidelines(folder: Path, errors: list[KnowledgeError]) -> Guidelines:
                 errors.append(KnowledgeError(str(path), f"duplicate clause {clause.id}"))
                 continue
             clauses[clause.id] = clause
-    return Guidelines(tuple(clauses.values()), channels, roles)
+    return Guidelines(tuple(clauses.values()), channels, roles, voice)
 
 
 def split_clauses(text: str, source_path: str = "") -> list[GuidelineClause]:

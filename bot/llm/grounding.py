@@ -26,6 +26,7 @@ INVENTED_CLAUSE = "invented_clause"
 WRONG_LANGUAGE = "wrong_language"
 OVER_LENGTH = "over_length"
 REGISTER_MISMATCH = "register_mismatch"
+SALUTATION_MISMATCH = "salutation_mismatch"
 PERSONAL_DATA_IN_PUBLIC = "personal_data_in_public"
 REDACTED = "[…]"
 
@@ -36,6 +37,8 @@ _DU = re.compile(
 # Formal forms are capitalised; at a sentence start "Sie" may also mean "she" or "they".
 _SIE = re.compile(r"\b(Sie|Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer|Ihres)\b")
 _SENTENCE_START = re.compile(r"(^|[.!?…:]\s*|\n\s*)$")
+_GREETING = re.compile(r"^(?:Hallo|Hi|Hey|Hello|Guten Tag|Liebe[rs]?|Dear)\b\s*(?P<name>[^,\n]*),")
+_TITLED = re.compile(r"^(?:Frau|Herr|Dr\.?|Prof\.?)\s+\S+")
 
 _PERSONAL_DATA = (
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail
@@ -152,6 +155,26 @@ def check_register(
         return (REGISTER_MISMATCH,) if informal else ()
     customer_formal = bool(formal_forms(customer_text)) and not _DU.search(customer_text)
     return (REGISTER_MISMATCH,) if formal and not customer_formal else ()
+
+
+def check_salutation(text: str, language: Language, register: Register) -> tuple[str, ...]:
+    """Flag `salutation_mismatch` when the greeting addresses the customer wrongly.
+
+    Guidelines §6: in Du and in English the first name (or none); in Sie "Frau"/"Herr" and
+    surname, else first and last name, else no name; never a handle.
+    """
+    match = _GREETING.match(text.strip())
+    if match is None:
+        return ()
+    name = match.group("name").strip()
+    if not name:
+        return ()
+    if "@" in name or "_" in name or any(char.isdigit() for char in name):
+        return (SALUTATION_MISMATCH,)
+    if language is Language.DE and register is Register.SIE:
+        titled_or_full = bool(_TITLED.match(name)) or " " in name
+        return () if titled_or_full else (SALUTATION_MISMATCH,)
+    return ()
 
 
 def find_personal_data(text: str) -> tuple[str, ...]:

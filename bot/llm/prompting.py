@@ -153,6 +153,10 @@ def render_draft(request: DraftRequest, prompts: PromptSet) -> str:
         "register": prompts.phrase("registers", language, request.policy.register.value),
         "max_length": str(request.policy.max_length),
         "customer_name": request.author_name or prompts.phrase("unknown_name"),
+        "sign_off": request.guidelines.voice.sign_off(
+            request.language, request.policy.register, request.channel.value
+        )
+        or prompts.phrase("no_sign_off"),
         "labels": ", ".join(labels) if labels else prompts.phrase("no_labels"),
         "entries": _render_entries(offered_passages(request)) or prompts.phrase("no_entries"),
         "clauses": "\n\n".join(_render_clause(clause) for clause in select_clauses(request)),

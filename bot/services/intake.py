@@ -141,12 +141,15 @@ async def draft_conversation(
 async def _draft_conversation(desk: Desk, conversation_id: str, hint: str | None) -> Draft | None:
     async with desk.db.unit_of_work() as uow:
         pending, previous, decided = await _unanswered(uow, conversation_id)
+        everything = await uow.enquiries.in_conversation(conversation_id)
     if not pending:
         return None
     latest = pending[-1]
     redo = previous.text if previous is not None and not decided else None
+    # What the customer wrote before: it tells the language of a post too short to tell.
+    history = [e.text for e in everything if e.received_at < pending[0].received_at]
     try:
-        reply = await _draft(desk, pending, hint, redo)
+        reply = await _draft(desk, pending, hint, redo, history)
     except TransientError:
         async with desk.db.unit_of_work() as uow:
             await uow.card_states.set_drafting(conversation_id, DraftingState.DELAYED)
@@ -178,7 +181,11 @@ async def _draft_conversation(desk: Desk, conversation_id: str, hint: str | None
 
 
 async def _draft(
-    desk: Desk, enquiries: list[Enquiry], hint: str | None, previous: str | None
+    desk: Desk,
+    enquiries: list[Enquiry],
+    hint: str | None,
+    previous: str | None,
+    history: list[str],
 ) -> DraftReply:
     texts = [e.text for e in enquiries if e.kind is EnquiryKind.TEXT and e.text.strip()]
     first = enquiries[0]
@@ -196,6 +203,7 @@ async def _draft(
         hint,
         messages=texts,
         previous_draft=previous if hint else None,
+        history=[text for text in history if text.strip()],
     )
 
 

@@ -103,7 +103,7 @@ class TestExpectation:
             ({"action": "answer", "entries": []}, "action"),
             ({"action": "review", "entries": "returns-window-de"}, "entries"),
             ({"action": "review", "entries": [1, 2]}, "entries"),
-            ({"action": "review", "entries": []}, "must list the entries"),
+            ({"action": "review"}, "must list the entries"),
             ({"action": "escalate", "entry": []}, "entry"),
             ("review", "expect"),
         ],

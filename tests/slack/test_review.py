@@ -107,7 +107,7 @@ class TestSlackReview:
         assert await decision_kinds(app) == [DecisionKind.EDITED.value]
         text = card_text(review_card(slack))
         assert "Approved with edits by <@U_REVIEWER>" in text
-        assert "Du kannst jeden Artikel" in text  # the original draft is kept
+        assert "du kannst jeden Artikel" in text  # the original draft is kept
         assert EditMetadata.decode(metadata).draft_id == draft_id
 
     async def test_reject_with_reason_shows_it_on_the_card_and_sends_nothing(
