@@ -1,11 +1,12 @@
 """Composing a reply body from an FAQ answer: the sentences that answer this customer.
 
 A comms lead rejects pasted FAQ text. So the answer is split into sentences, each ranked by
-the words it shares with the customer's message; up to `MAX_SENTENCES` sentences that share
-any are taken (the first sentence when none does: an FAQ answer leads with its answer), plus
-the last sentence naming the customer's next step (a link, an address, a menu path,
-"please …"). The kept sentences are shown in the entry's order. The whole reply is then
-fitted to the channel's length by dropping what matters least, never the next step.
+the words it shares with the customer's message. The first sentence is always taken (an FAQ
+answer leads with its answer), then the sentences that share most (ties: the answer's
+order), up to `MAX_SENTENCES`, and the last sentence naming the customer's next step (a
+link, an address, a menu path, "please …"). The kept sentences are shown in the entry's
+order. The whole reply is then fitted to the channel's length by dropping what matters
+least, never the next step.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def select_sentences(
         answer: the FAQ entry's answer (Markdown allowed).
         message: what the customer wrote.
         language: the answer's language, for stemming.
-        max_sentences: how many sentences to take at most, next steps included.
+        max_sentences: how many answer sentences to take at most; the next step may add one.
 
     Returns:
         The chosen sentences in the answer's order, with the count available.
@@ -79,14 +80,12 @@ def select_sentences(
     asked = set(tokenize(message, language))
     relevance = [len(asked & set(tokenize(sentence, language))) for sentence in sentences]
     steps = [index for index, sentence in enumerate(sentences) if is_next_step(sentence)]
-    relevant = [index for index in range(len(sentences)) if relevance[index] > 0]
-    # Most shared words first; ties keep the answer's order (earlier sentences carry more).
-    relevant.sort(key=lambda index: (-relevance[index], index))
-    # An FAQ answer leads with its answer: the first sentence stands in when nothing in the
-    # answer shares a word with the message (a paraphrase, another language).
-    answer_part = relevant[:max_sentences] or [0]
+    # An FAQ answer leads with its answer; the rest is ranked by the words it shares with
+    # the message (ties: the answer's order, earlier sentences qualify the answer).
+    others = sorted(range(1, len(sentences)), key=lambda index: (-relevance[index], index))
+    answer_part = [0, *others[: max_sentences - 1]]
     # The last step is the one the customer takes when the rest did not help ("contact us").
-    essential = {answer_part[0], *steps[-1:]}
+    essential = {0, *steps[-1:]}
     chosen = sorted({*answer_part, *essential})
     return Selection(
         tuple(sentences[index] for index in chosen),

@@ -131,7 +131,12 @@ class _Composer:
         if self.labels & {Label.COMPLAINT, Label.SARCASM}:
             # The apology stays: a complaint is taken seriously before anything is known.
             opening = self._opening(near or [])
-            return self._escalate(reason, opening, body=(self._line("escalate", "complaint"),))
+            public = self.request.channel.value in _PUBLIC_CHANNELS
+            variant = "complaint" if public else "complaint_private"
+            if concern_topic(self.request.text) == "outages":
+                variant = "complaint_outages"  # an outage needs no order number
+            step = self._line("escalate", variant)
+            return self._escalate(reason, opening, body=(step,))
         return self._escalate(reason, self._line("escalate", "no_matching_entry"))
 
     def _escalate(
