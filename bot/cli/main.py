@@ -190,7 +190,8 @@ def eval_drafts(
     context = build_drafting(settings, opened)
     lines = file.read_text(encoding="utf-8").splitlines()
     measurements = asyncio.run(evaluate_drafts(lines, context))
-    render_evaluation(measurements, Console())
+    # Fourteen columns: a pipe or a file gets the whole table instead of 80 squeezed columns.
+    render_evaluation(measurements, Console(width=None if sys.stdout.isatty() else 200))
     if any(m.error is not None for m in measurements):
         raise typer.Exit(code=1)
 
