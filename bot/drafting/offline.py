@@ -55,6 +55,8 @@ class _Composer:
         self.roles = request.guidelines
         self.labels = request.triage.labels
         self.flags = sorted(label.value for label in self.labels if label is not Label.QUESTION)
+        if request.suspicious_name:
+            self.flags.append("suspicious_author_name")
         self.clauses = [self.roles.clause_for(role) for role in ("register", "length")]
         self.confidence = round(request.passages[0].score, 3) if request.passages else 0.0
 

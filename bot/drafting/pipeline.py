@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.drafting.language import detect_language
 from bot.drafting.port import Drafter, DraftReply, DraftRequest
 from bot.drafting.reply_needed import reply_needed
-from bot.drafting.salutation import salutation_name
+from bot.drafting.salutation import is_suspicious_name, salutation_name
 from bot.drafting.triage import triage
 from bot.faq.files import Guidelines
 from bot.faq.retrieval import Searcher
@@ -99,6 +99,7 @@ def prepare_request(
         hint=hint,
         previous_draft=previous_draft,
         message_passages=per_message,
+        suspicious_name=is_suspicious_name(author_name),
         no_reply=reply_needed(
             text,
             author_name=author_name,

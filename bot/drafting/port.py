@@ -36,6 +36,8 @@ class DraftRequest:
     message_passages: tuple[tuple[Passage, ...], ...] = ()
     # Why no reply is due (a retweet, a news post, …), or None when one is.
     no_reply: str | None = None
+    # The display name carried a link, an address or markup, so the greeting has no name.
+    suspicious_name: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from bot.models import Language, Register
 # A leading title keeps the name whole: "Hallo Frau," alone would be rude.
 _TITLES = frozenset({"frau", "herr", "dr", "prof", "mr", "mrs", "ms", "miss"})
 _SIE_TITLES = {"male": "Herr", "female": "Frau"}
+# Links, domains, e-mail addresses and markup in a display name: data, not a name.
+_NOT_A_NAME = re.compile(
+    r"://|\bwww\.|\b[\w-]+\.[a-z]{2,24}\b|\S@\S|[<>\[\]{}`*|\\]", re.IGNORECASE
+)
 # nomquamgender's share of women among a name's bearers; between these the name is unclear
 # ("Andrea" 0.83, "Kim" 0.67) and gets no title: a wrong "Herr" offends more than a neutral
 # "Guten Tag Andrea Rossi". The bounds are the package's own default (0.1).
@@ -62,10 +67,19 @@ def salutation_name(
     return f"{title} {surname}" if title else " ".join(words)
 
 
+def is_suspicious_name(author_name: str | None) -> bool:
+    """Tell whether a display name carries a link, an address or markup, not a name.
+
+    Anyone can call themselves "Visit evil.example" or "<b>Admin</b>"; such a name must
+    never reach a greeting, and the card should say why the greeting has no name.
+    """
+    return bool(author_name and _NOT_A_NAME.search(author_name))
+
+
 def _name_words(author_name: str | None) -> list[str]:
-    """The words of the name that hold letters (no emoji); none for "@handles"."""
+    """The words of the name that hold letters (no emoji); none for "@handles" and links."""
     name = (author_name or "").strip()
-    if name.startswith("@"):
+    if name.startswith("@") or is_suspicious_name(name):
         return []
     return [word for word in name.split() if any(char.isalpha() for char in word)]
 

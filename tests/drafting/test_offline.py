@@ -259,3 +259,19 @@ class TestFormsOfAddress:
         )
 
         assert reply.text.startswith(greeting)
+
+
+class TestAuthorNamesAreData:
+    @pytest.mark.parametrize(
+        "name", ["Visit evil.example now", "mail me: win@prize.example", "<b>Admin</b>"]
+    )
+    async def test_a_link_or_markup_in_the_name_never_reaches_the_greeting(
+        self, context: DraftingContext, name: str
+    ) -> None:
+        reply = await draft_reply(
+            context, "How long do I have to return an item?", Channel.TELEGRAM, name
+        )
+
+        assert reply.text.startswith("Hi there,")
+        assert "suspicious_author_name" in reply.flags
+        assert "evil" not in reply.text and "prize" not in reply.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.drafting.salutation import salutation_name
+from bot.drafting.salutation import is_suspicious_name, salutation_name
 from bot.models import Language, Register
 
 
@@ -62,3 +62,21 @@ class TestSalutationName:
         assert salutation_name("Gerda Hoffmann", register, Language.EN, derive_title=True) == (
             "Gerda"
         )
+
+
+@pytest.mark.parametrize(
+    ("name", "suspicious"),
+    [
+        ("Gerda Hoffmann", False),
+        ("Dr. Berger", False),
+        ("Liam O'Connor", False),
+        ("Visit evil.example", True),
+        ("www.scam.example", True),
+        ("win@prize.example", True),
+        ("<b>Admin</b>", True),
+    ],
+)
+def test_a_name_with_a_link_an_address_or_markup_is_not_a_name(name: str, suspicious: bool) -> None:
+    assert is_suspicious_name(name) is suspicious
+    if suspicious:
+        assert salutation_name(name, Register.DU, Language.DE, derive_title=False) is None
