@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import frontmatter
 import yaml
@@ -167,12 +168,7 @@ def _register_answers(
 
 
 def _register(value: object, path: Path) -> Register:
-    try:
-        return Register(str(value).strip().lower())
-    except ValueError:
-        raise KnowledgeError(
-            str(path), f"unknown register {value!r} (expected 'du' or 'sie')"
-        ) from None
+    return _choice(Register, value, "register", path)
 
 
 def _load_guidelines(folder: Path, errors: list[KnowledgeError]) -> Guidelines:
@@ -242,12 +238,19 @@ def _required_text(meta: dict[str, object], key: str, path: Path) -> str:
 
 
 def _language(value: object, path: Path) -> Language:
+    return _choice(Language, value, "language", path)
+
+
+_Choice = TypeVar("_Choice", Language, Register)
+
+
+def _choice(kind: type[_Choice], value: object, name: str, path: Path) -> _Choice:
+    """Read a front-matter value that must be one of `kind`'s values ("de", "sie", …)."""
     try:
-        return Language(str(value).strip().lower())
+        return kind(str(value).strip().lower())
     except ValueError:
-        raise KnowledgeError(
-            str(path), f"unknown language {value!r} (expected 'de' or 'en')"
-        ) from None
+        expected = " or ".join(repr(member.value) for member in kind)
+        raise KnowledgeError(str(path), f"unknown {name} {value!r} (expected {expected})") from None
 
 
 def _text_list(value: object, key: str, path: Path) -> tuple[str, ...]:

@@ -86,19 +86,21 @@ async def _open_conversation_for(
 
 async def _unanswered(
     uow: UnitOfWork, conversation_id: str
-) -> tuple[list[Enquiry], Draft | None, bool]:
-    """Messages a new draft must answer, the current draft, and whether it was decided.
+) -> tuple[list[Enquiry], Draft | None, bool, list[Enquiry]]:
+    """Messages a new draft must answer, the current draft, whether it was decided, and before.
 
-    After a decision only the messages that arrived later need an answer.
+    After a decision only the messages that arrived later need an answer; the earlier ones
+    still tell the language of a follow-up too short to tell.
     """
     enquiries = await uow.enquiries.in_conversation(conversation_id)
     current = await current_draft(uow, conversation_id)
     if current is None or await uow.decisions.for_draft(current.id) is None:
-        return enquiries, current, False
+        return enquiries, current, False, []
     answered = next((e for e in enquiries if e.id == current.enquiry_id), None)
     if answered is None:
-        return [], current, True
-    return [e for e in enquiries if e.received_at > answered.received_at], current, True
+        return [], current, True, enquiries
+    later = [e for e in enquiries if e.received_at > answered.received_at]
+    return later, current, True, [e for e in enquiries if e not in later]
 
 
 async def take_in(desk: Desk, inbound: InboundMessage) -> Receipt:
@@ -140,16 +142,13 @@ async def draft_conversation(
 
 async def _draft_conversation(desk: Desk, conversation_id: str, hint: str | None) -> Draft | None:
     async with desk.db.unit_of_work() as uow:
-        pending, previous, decided = await _unanswered(uow, conversation_id)
-        everything = await uow.enquiries.in_conversation(conversation_id)
+        pending, previous, decided, earlier = await _unanswered(uow, conversation_id)
     if not pending:
         return None
     latest = pending[-1]
     redo = previous.text if previous is not None and not decided else None
-    # What the customer wrote before: it tells the language of a post too short to tell.
-    history = [e.text for e in everything if e.received_at < pending[0].received_at]
     try:
-        reply = await _draft(desk, pending, hint, redo, history)
+        reply = await _draft(desk, pending, hint, redo, [e.text for e in earlier])
     except TransientError:
         async with desk.db.unit_of_work() as uow:
             await uow.card_states.set_drafting(conversation_id, DraftingState.DELAYED)
@@ -157,7 +156,7 @@ async def _draft_conversation(desk: Desk, conversation_id: str, hint: str | None
         await publish_card(desk, conversation_id)
         return None
     async with desk.db.unit_of_work() as uow:
-        still_pending, current, decided = await _unanswered(uow, conversation_id)
+        still_pending, current, decided, _ = await _unanswered(uow, conversation_id)
         if {e.id for e in still_pending} != {e.id for e in pending}:
             # A message arrived (its own run sees every message) or a reviewer decided
             # while we drafted (their decision stands): this draft must not be saved.
