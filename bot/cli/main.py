@@ -146,18 +146,18 @@ def demo(
 @app.command()
 def serve() -> None:
     """Run the review service: Slack, channel webhooks and the delivery worker over HTTP."""
-    import logging
-
     import uvicorn
 
+    from bot.cli.logs import configure_service_logging
     from bot.wiring import build_runtime
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_service_logging()
     settings = Settings()
     runtime = asyncio.run(build_runtime(settings))
-    uvicorn.run(runtime.asgi(), host=settings.server_host, port=settings.server_port)
+    # log_config=None: uvicorn's own config would give its loggers handlers that bypass ours.
+    uvicorn.run(
+        runtime.asgi(), host=settings.server_host, port=settings.server_port, log_config=None
+    )
 
 
 @app.command()
