@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
+from sqlalchemy.engine import make_url
 
+from bot.channels.intake import Intake
+from bot.channels.telegram import LONG_POLL_SECONDS, TelegramChannel
 from bot.faq.embedders import Embedder
 from bot.jobs.delivery import DeliveryWorker
 from bot.models import Channel, DeliveryState, DraftAction, EnquiryKind
@@ -25,6 +34,7 @@ from tests.channels.harness import (
     serve_app,
 )
 from tests.stand_ins import TelegramStandIn, make_sticker_update, make_text_update
+from tests.stand_ins.telegram import Poll
 from tests.stand_ins.wire import JSONObject
 
 QUESTION = "Wie lange habe ich Zeit, einen Artikel zurückzuschicken?"
@@ -67,6 +77,64 @@ async def sent_state(app: LiveApp, draft_id: str) -> DeliveryState | None:
     return delivery.state if delivery else None
 
 
+def database_file(settings: Settings) -> str:
+    database = make_url(settings.resolved_database_url()).database
+    assert database
+    return database
+
+
+@contextlib.contextmanager
+def sqlite_connection(path: str) -> Iterator[sqlite3.Connection]:
+    """A connection of the test's own to the app's SQLite file (autocommit)."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextlib.asynccontextmanager
+async def write_lock(path: str) -> AsyncIterator[sqlite3.Connection]:
+    """Hold SQLite's write lock, so the app's writes wait; yields a connection to read with."""
+    with sqlite_connection(path) as conn:
+        await asyncio.to_thread(conn.execute, "BEGIN IMMEDIATE")
+        try:
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")
+
+
+def stored_ids(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute("SELECT external_id FROM enquiries ORDER BY external_id").fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def own_channel(
+    app: LiveApp, telegram: TelegramStandIn, poll_timeout: float = LONG_POLL_SECONDS
+) -> TelegramChannel:
+    """A polling channel on the app's desk, run by the test itself rather than the app."""
+    token = SecretStr(TELEGRAM_TOKEN)
+    intake = Intake(app.runtime.desk)
+    return TelegramChannel(intake, token, api_url=telegram.url, poll_timeout=poll_timeout)
+
+
+@contextlib.asynccontextmanager
+async def polling(app: LiveApp, telegram: TelegramStandIn) -> AsyncIterator[asyncio.Task[None]]:
+    """Run `own_channel` until the block ends; yields its task."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(own_channel(app, telegram).run(stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def wait_for_poll(telegram: TelegramStandIn, check: Callable[[Poll], bool]) -> Poll:
+    return await asyncio.to_thread(telegram.wait_for_poll, check, 30.0)
+
+
 async def card_status(app: LiveApp, conversation_id: str) -> CardStatus:
     desk = app.runtime.desk
     async with desk.db.unit_of_work() as uow:
@@ -104,6 +172,154 @@ class TestTelegramPolling:
             "chat": sent["chat"],
         }
         assert [c.api_method for c in telegram.calls()][:2] == ["getMe", "deleteWebhook"]
+
+
+class TestTelegramPollingConfirmation:
+    """Polling confirms an update (the next getUpdates offset) only once it is stored."""
+
+    async def test_update_is_confirmed_only_after_it_is_stored(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        settings = channel_settings(tmp_path)  # no Telegram token: the test polls itself
+        async with serve_app(settings, use_embedder) as app, polling(app, telegram):
+            await asyncio.to_thread(telegram.wait_for, "getUpdates")
+            async with write_lock(database_file(settings)) as db:
+                telegram.push_update(make_text_update(1001, QUESTION))
+                await wait_for_poll(telegram, lambda p: 1001 in p.served)
+                await asyncio.sleep(0.5)  # time to store and confirm, were storing not held up
+                stored_while_locked = stored_ids(db)
+                pending_while_locked = [u["update_id"] for u in telegram.pending_updates()]
+                offsets_while_locked = {p.offset for p in telegram.polls()}
+            await wait_for_poll(telegram, lambda p: p.offset == 1002)
+            [enquiry] = await app.enquiries()
+        assert stored_while_locked == []
+        assert pending_while_locked == [1001]
+        assert offsets_while_locked == {None}
+        assert enquiry.external_id == "1001"
+        assert telegram.pending_updates() == []
+
+    async def test_failed_store_fetches_the_same_update_again_and_stores_it_once_back(
+        self,
+        tmp_path: Path,
+        telegram: TelegramStandIn,
+        use_embedder: Embedder,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        caplog.set_level(logging.INFO, logger="bot.channels.telegram")
+        settings = channel_settings(tmp_path)
+        async with serve_app(settings, use_embedder) as app:
+            with sqlite_connection(database_file(settings)) as db:
+                await asyncio.to_thread(db.execute, "ALTER TABLE enquiries RENAME TO away")
+                telegram.push_update(make_text_update(1001, QUESTION))
+                async with polling(app, telegram):
+                    await eventually(lambda: _served_at_least(telegram, 1001, times=2))
+                    await asyncio.to_thread(db.execute, "ALTER TABLE away RENAME TO enquiries")
+                    await wait_for_poll(telegram, lambda p: p.offset == 1002)
+                    stored = await app.enquiries()
+        assert [e.external_id for e in stored] == ["1001"]
+        assert {p.offset for p in telegram.polls() if 1001 in p.served} == {None}
+        failures = [r for r in caplog.records if "storing updates 1001-1001 failed" in r.message]
+        assert failures
+        assert all("OperationalError" in r.message for r in failures)
+        assert QUESTION not in caplog.text
+
+    async def test_crash_between_fetching_and_storing_loses_nothing(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        texts = [QUESTION, "Kann ich an eine Packstation liefern lassen?", "Danke!"]
+        for n, text in enumerate(texts):
+            telegram.push_update(make_text_update(1001 + n, text, message_id=10 + n))
+        settings = telegram_settings(tmp_path, telegram, webhook=False)
+        without_telegram = channel_settings(tmp_path)
+        async with serve_app(without_telegram, use_embedder) as app:
+            async with write_lock(database_file(settings)):
+                stop = asyncio.Event()
+                task = asyncio.create_task(own_channel(app, telegram).run(stop))
+                await wait_for_poll(telegram, lambda p: p.served == (1001, 1002, 1003))
+                await asyncio.sleep(0.3)  # the channel now waits to store the batch
+                task.cancel()  # the crash
+                await asyncio.sleep(0.1)
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            stored_after_crash = await app.count(enquiries)
+        unconfirmed = [u["update_id"] for u in telegram.pending_updates()]
+        polls_before_restart = len(telegram.polls())
+        async with serve_app(settings, use_embedder) as app:  # the restarted service
+            await wait_for_poll(telegram, lambda p: p.offset == 1004)
+            stored = await app.enquiries()
+        assert stored_after_crash == 0
+        assert unconfirmed == [1001, 1002, 1003]
+        assert telegram.polls()[polls_before_restart] == Poll(None, (1001, 1002, 1003))
+        assert sorted(e.external_id for e in stored) == ["1001", "1002", "1003"]
+
+    async def test_update_without_a_customer_message_is_confirmed_without_an_enquiry(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        telegram.push_update(make_text_update(1001, "/start"))
+        telegram.push_update(make_text_update(1002, QUESTION, message_id=11))
+        async with serve_app(channel_settings(tmp_path), use_embedder) as app:
+            async with polling(app, telegram):
+                await wait_for_poll(telegram, lambda p: p.offset == 1003)
+            stored = await app.enquiries()
+        assert [e.external_id for e in stored] == ["1002"]
+        assert telegram.pending_updates() == []
+
+    async def test_stop_ends_a_long_poll_within_a_second(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        telegram.delay("getUpdates", 5.0)  # Telegram holds the long poll open
+        async with serve_app(channel_settings(tmp_path), use_embedder) as app:
+            stop = asyncio.Event()
+            channel = own_channel(app, telegram, poll_timeout=30.0)
+            task = asyncio.create_task(channel.run(stop))
+            await asyncio.to_thread(telegram.wait_for, "getUpdates")
+            started = time.monotonic()
+            stop.set()
+            await asyncio.wait_for(task, timeout=5)
+            elapsed = time.monotonic() - started
+        assert elapsed < 1.0
+
+    async def test_conflict_with_another_poller_is_logged_once_and_polling_takes_over(
+        self,
+        tmp_path: Path,
+        telegram: TelegramStandIn,
+        use_embedder: Embedder,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        telegram.fail("getUpdates", times=2, status=409)
+        telegram.push_update(make_text_update(1001, QUESTION))
+        async with serve_app(channel_settings(tmp_path), use_embedder) as app:
+            async with polling(app, telegram):
+                await wait_for_poll(telegram, lambda p: p.offset == 1002)
+            stored = await app.enquiries()
+        conflicts = [
+            r
+            for r in caplog.records
+            if r.name == "bot.channels.telegram" and r.levelno >= logging.WARNING
+        ]
+        assert [e.external_id for e in stored] == ["1001"]
+        assert telegram.count("getUpdates") >= 4  # two conflicts, the batch, the confirmation
+        assert len(conflicts) == 1
+        assert "Conflict" in conflicts[0].message
+        assert "another getUpdates consumer" in conflicts[0].message
+
+    async def test_flood_control_waits_as_long_as_telegram_asks(
+        self, tmp_path: Path, telegram: TelegramStandIn, use_embedder: Embedder
+    ) -> None:
+        telegram.fail("getUpdates", status=429, headers={"Retry-After": "2"})
+        telegram.push_update(make_text_update(1001, QUESTION))
+        async with serve_app(channel_settings(tmp_path), use_embedder) as app:
+            started = time.monotonic()
+            async with polling(app, telegram):
+                await wait_for_poll(telegram, lambda p: 1001 in p.served)
+                waited = time.monotonic() - started
+                await wait_for_poll(telegram, lambda p: p.offset == 1002)
+        assert 2.0 <= waited < 4.0
+        assert telegram.count("getUpdates") >= 3
+
+
+async def _served_at_least(telegram: TelegramStandIn, update_id: int, times: int) -> bool:
+    return sum(update_id in p.served for p in telegram.polls()) >= times
 
 
 class TestTelegramWebhook:

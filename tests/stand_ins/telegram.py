@@ -6,6 +6,7 @@ import itertools
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .base import RecordedCall, StandIn
 from .wire import JSONObject, Reply
@@ -36,6 +37,20 @@ _DESCRIPTIONS = {
 }
 
 
+@dataclass(frozen=True)
+class Poll:
+    """One answered getUpdates call: the offset it carried and the update ids it got back.
+
+    Attributes:
+        offset: The call's offset (None when it sent none); it confirmed every update
+            with a lower id.
+        served: Ids of the updates in the answer, oldest first.
+    """
+
+    offset: int | None
+    served: tuple[int, ...]
+
+
 class TelegramError(Exception):
     """Raised inside handlers to answer with Telegram's error JSON."""
 
@@ -51,6 +66,8 @@ class TelegramStandIn(StandIn):
     Serves polling start-up (getMe, deleteWebhook, getUpdates with offsets and
     a capped long poll) and sendMessage; errors use Telegram's JSON shape,
     including ``parameters.retry_after`` on 429 so PTB raises RetryAfter.
+    Every answered getUpdates call is kept as a `Poll`, so tests can see what was
+    served and when it was confirmed.
 
     Args:
         token: When set, requests for another token get 401 Unauthorized.
@@ -64,6 +81,7 @@ class TelegramStandIn(StandIn):
         self.webhook_url = ""
         self._updates: list[JSONObject] = []
         self._sent: list[JSONObject] = []
+        self._polls: list[Poll] = []
         self._message_ids = itertools.count(1000)
         self._methods: dict[str, Callable[[JSONObject], object]] = {
             "getMe": lambda _: dict(BOT_USER),
@@ -88,6 +106,30 @@ class TelegramStandIn(StandIn):
         with self._lock:
             return list(self._updates)
 
+    def polls(self) -> list[Poll]:
+        """Answered getUpdates calls in order (scripted failures are not answers)."""
+        with self._lock:
+            return list(self._polls)
+
+    def wait_for_poll(self, check: Callable[[Poll], bool], timeout: float = 5.0) -> Poll:
+        """Block until an answered getUpdates call satisfies `check`; return the first such.
+
+        Raises:
+            AssertionError: On timeout, listing the polls seen.
+        """
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = next((p for p in self._polls if check(p)), None)
+                remaining = deadline - time.monotonic()
+                if found is not None or remaining <= 0:
+                    break
+                self._lock.wait(min(remaining, 0.05))
+            seen = list(self._polls)
+        if found is None:
+            raise AssertionError(f"no matching getUpdates answer within {timeout}s; polls: {seen}")
+        return found
+
     def sent_messages(self, chat_id: int | None = None) -> list[JSONObject]:
         """Message objects returned by sendMessage, optionally for one chat."""
         with self._lock:
@@ -99,6 +141,7 @@ class TelegramStandIn(StandIn):
         with self._lock:
             self._updates.clear()
             self._sent.clear()
+            self._polls.clear()
             self.webhook_url = ""
 
     # -- StandIn hooks -----------------------------------------------------
@@ -136,7 +179,8 @@ class TelegramStandIn(StandIn):
     # -- methods -------------------------------------------------------------
 
     def _get_updates(self, params: JSONObject) -> list[JSONObject]:
-        offset = int(str(params.get("offset") or 0))
+        sent_offset = params.get("offset")
+        offset = int(str(sent_offset or 0))
         limit = int(str(params.get("limit") or 100))
         wait = min(float(str(params.get("timeout") or 0)), MAX_POLL_SECONDS)
         deadline = time.monotonic() + wait
@@ -144,13 +188,18 @@ class TelegramStandIn(StandIn):
             while True:
                 if offset < 0:  # -N: the last N updates, confirming the older ones
                     self._updates = self._updates[offset:]
-                    return list(self._updates[:limit])
+                    break
                 # An offset confirms every earlier update, as on the real server.
                 self._updates = [u for u in self._updates if _update_id(u) >= offset]
                 remaining = deadline - time.monotonic()
                 if self._updates or remaining <= 0 or not self.running:
-                    return list(self._updates[:limit])
+                    break
                 self._lock.wait(remaining)
+            served = list(self._updates[:limit])
+            recorded = None if sent_offset is None else offset
+            self._polls.append(Poll(recorded, tuple(_update_id(u) for u in served)))
+            self._lock.notify_all()
+        return served
 
     def _set_webhook(self, params: JSONObject) -> bool:
         with self._lock:

@@ -13,6 +13,7 @@ from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from tests.stand_ins import TelegramStandIn, make_sticker_update, make_text_update
+from tests.stand_ins.telegram import Poll
 
 TELEGRAM_TOKEN = "123456:stand-in"
 
@@ -75,6 +76,21 @@ class TestTelegramStandIn:
             started = time.monotonic()
             assert await bot.get_updates(offset=1003, timeout=5) == ()
             assert time.monotonic() - started < 2.5
+        assert telegram.pending_updates() == []
+        assert telegram.polls() == [Poll(0, (1001, 1002)), Poll(1003, ())]
+
+    @pytest.mark.asyncio
+    async def test_polls_record_what_was_served_until_an_offset_confirms_it(
+        self, telegram: TelegramStandIn
+    ) -> None:
+        telegram.push_update(make_text_update(1001, "Hallo"))
+        async with Bot(TELEGRAM_TOKEN, base_url=f"{telegram.url}/bot") as bot:
+            await bot.get_updates(timeout=0)
+            await bot.get_updates(timeout=0)  # no offset: nothing confirmed, served again
+            assert [u["update_id"] for u in telegram.pending_updates()] == [1001]
+            await bot.get_updates(offset=1002, timeout=0)
+        assert telegram.wait_for_poll(lambda p: p.offset == 1002) == Poll(1002, ())
+        assert telegram.polls()[:2] == [Poll(None, (1001,)), Poll(None, (1001,))]
         assert telegram.pending_updates() == []
 
     @pytest.mark.asyncio
