@@ -87,6 +87,9 @@ class TimingBoard:
         self.first_card.setdefault(card.conversation_id, time.time())
         return ref
 
+    async def find_card(self, conversation_id: str) -> CardRef | None:
+        return await self.inner.find_card(conversation_id)
+
     async def post_in_thread(self, ref: CardRef, text: str) -> None:
         await self.inner.post_in_thread(ref, text)
 

@@ -37,6 +37,14 @@ class ReviewBoard(Protocol):
         """
         ...
 
+    async def find_card(self, conversation_id: str) -> CardRef | None:
+        """Look for a posted card of the conversation (one whose posting was not recorded).
+
+        Raises:
+            TransientError: the board is unreachable now.
+        """
+        ...
+
     async def post_in_thread(self, ref: CardRef, text: str) -> None:
         """Add a message to the card's thread (history, follow-ups, mentions)."""
         ...

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(
         6, ge=1, le=50, validation_alias=_env("DELIVERY_MAX_ATTEMPTS")
     )
+    # Queue workers per replica: drafting, publishing cards, sending replies.
+    drafting_workers: int = Field(4, ge=1, le=64, validation_alias=_env("DRAFTING_WORKERS"))
+    publishing_workers: int = Field(4, ge=1, le=64, validation_alias=_env("PUBLISHING_WORKERS"))
+    delivery_workers: int = Field(4, ge=1, le=64, validation_alias=_env("DELIVERY_WORKERS"))
     server_host: str = Field("127.0.0.1", validation_alias=_env("REPLYDESK_HOST"))
     server_port: int = Field(8080, validation_alias=_env("REPLYDESK_PORT"))
 

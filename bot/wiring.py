@@ -152,13 +152,20 @@ def build_drafting(
 
 
 async def build_runtime(
-    settings: Settings, *, embedder: Embedder | None = None, reconcile_seconds: float = 5.0
+    settings: Settings, *, embedder: Embedder | None = None, reconcile_seconds: float = 1.0
 ) -> Runtime:
-    """Open the knowledge, the database, Slack and the channels, and wire them together."""
+    """Open the knowledge, the database, Slack and the channels, and wire them together.
+
+    Args:
+        settings: What to build.
+        embedder: An already loaded embedding model to reuse.
+        reconcile_seconds: How often the queue workers look for due work nobody woke them
+            for (work queued by another replica, backoffs that ran out).
+    """
     # The service's adapters load here, not at import: the other commands start faster.
     from bot.app import Runtime
     from bot.channels import build_channels
-    from bot.jobs import DeliveryWorker, reconcile_forever, watch_knowledge
+    from bot.jobs import DeliveryWorker, draft_forever, publish_forever, watch_knowledge
     from bot.review import KnowledgeCatalog
     from bot.services import Desk
     from bot.slack import build_slack
@@ -184,8 +191,11 @@ async def build_runtime(
     senders = {**channels.senders, **slack.senders}
     worker = DeliveryWorker(desk, senders, max_attempts=settings.delivery_max_attempts)
 
-    async def reconcile(stop: asyncio.Event) -> None:
-        await reconcile_forever(desk, stop, reconcile_seconds)
+    async def drafting(stop: asyncio.Event) -> None:
+        await draft_forever(desk, stop, reconcile_seconds)
+
+    async def publishing(stop: asyncio.Event) -> None:
+        await publish_forever(desk, stop, reconcile_seconds)
 
     async def watch(stop: asyncio.Event) -> None:
         await watch_knowledge(desk, settings.knowledge_dir, reopen, stop)
@@ -195,8 +205,9 @@ async def build_runtime(
         worker=worker,
         routes=[*slack.routes(desk), *channels.routes],
         background=[
-            worker.run_forever,
-            reconcile,
+            *[worker.run_forever] * settings.delivery_workers,
+            *[drafting] * settings.drafting_workers,
+            *[publishing] * settings.publishing_workers,
             watch,
             *slack.background(desk),
             *channels.background,

@@ -1,55 +1,52 @@
-"""Catches up on work an outage interrupted: drafts still due and cards Slack has not shown.
+"""The drafting and publishing workers: the service's queues, drained by every replica.
 
-Every change is first written to the database; this loop makes the outside world follow.
-It is what turns "Slack was down" or "the model was down" into "it arrived later, once".
+Every change is first written to the database; these workers make the outside world follow.
+Inbound paths only store a message and mark its conversation due; drafting workers claim due
+conversations, publishing workers claim cards that are behind Slack. Claims are leases in the
+database, so workers in one process and in several replicas never do one job twice, and a
+job a dead replica held is taken over once its lease runs out. This is also what turns
+"Slack was down" or "the model was down" into "it arrived later, once".
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import logging
 
-from bot.services import Desk, draft_conversation, publish_card
-from bot.storage import DraftingState
+from bot.jobs.loop import work_forever
+from bot.services import Desk, draft_next, publish_next
 
-log = logging.getLogger(__name__)
-
-
-# A conversation pending for less than this is being drafted by the request that received
-# it; the reconciler only takes over drafts that stalled (a crash, an outage).
-PENDING_GRACE = dt.timedelta(seconds=30)
+# Enough for one drain of a busy queue; a test or the CLI never loops forever on it.
+_MAX_STEPS = 10_000
 
 
-async def reconcile_once(desk: Desk, pending_grace: dt.timedelta = PENDING_GRACE) -> int:
-    """Draft every stalled or delayed conversation, publish every card that is behind.
+async def reconcile_once(desk: Desk) -> int:
+    """Draft every conversation that is due and publish every card that is behind, now.
 
     Returns:
-        How many conversations and cards were handled.
+        How many drafting and publishing jobs were run.
     """
-    async with desk.db.unit_of_work() as uow:
-        stalled = desk.clock() - pending_grace
-        due = [
-            *await uow.card_states.with_drafting(DraftingState.PENDING, unchanged_since=stalled),
-            *await uow.card_states.with_drafting(DraftingState.DELAYED),
-        ]
-    for state in due:
-        await draft_conversation(desk, state.conversation_id, only_if_due=True)
-    async with desk.db.unit_of_work() as uow:
-        behind = await uow.card_states.to_publish()
-    for state in behind:
-        await publish_card(desk, state.conversation_id)
-    return len(due) + len(behind)
+    handled = 0
+    for next_job in (draft_next, publish_next):
+        for _ in range(_MAX_STEPS):
+            if not await next_job(desk):
+                break
+            handled += 1
+    return handled
 
 
-async def reconcile_forever(desk: Desk, stop: asyncio.Event, interval_seconds: float = 5.0) -> None:
-    """Reconcile every `interval_seconds` until `stop` is set."""
-    while not stop.is_set():
-        try:
-            await reconcile_once(desk)
-        except Exception:  # an outage must not end the loop that recovers from outages
-            log.exception("reconciliation failed; retrying")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
-        except TimeoutError:
-            continue
+async def draft_forever(desk: Desk, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+    """One drafting worker: draft due conversations until `stop` is set."""
+
+    async def step() -> bool:
+        return await draft_next(desk)
+
+    await work_forever("drafting", step, desk.drafting_wakeup, stop, poll_seconds)
+
+
+async def publish_forever(desk: Desk, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+    """One publishing worker: bring cards that are behind up to date until `stop` is set."""
+
+    async def step() -> bool:
+        return await publish_next(desk)
+
+    await work_forever("publishing", step, desk.publishing_wakeup, stop, poll_seconds)

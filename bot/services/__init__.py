@@ -1,16 +1,23 @@
 """Use cases of the review loop: receive, draft, decide, publish. Async functions on ports.
 
 - `desk`: the `Desk` of ports the use cases run on, inbound messages, action outcomes.
-- `intake`: store each message once, draft the whole conversation.
+- `intake`: store each message once; draft the whole conversation (queued, leased).
 - `decisions`: approve, edit, reject, regenerate, escalate, retry a delivery.
-- `cards`: publish review cards; the board follows the database.
+- `cards`: publish review cards (queued, leased); the board follows the database.
+- `leases`: claims on queued work that a live worker keeps renewing.
 
 Network calls never happen inside a database transaction.
 """
 
 from bot.drafting.fallback import LLM_UNAVAILABLE
 from bot.models import InboundMessage
-from bot.services.cards import card_of_draft, card_of_enquiry, card_ref, publish_card
+from bot.services.cards import (
+    card_of_draft,
+    card_of_enquiry,
+    card_ref,
+    publish_card,
+    publish_next,
+)
 from bot.services.decisions import (
     approve_draft,
     escalate_conversation,
@@ -19,7 +26,14 @@ from bot.services.decisions import (
     retry_delivery,
 )
 from bot.services.desk import ActionResult, Desk, Outcome, Receipt
-from bot.services.intake import claim_event, draft_conversation, receive_enquiry, take_in
+from bot.services.intake import (
+    claim_event,
+    draft_conversation,
+    draft_next,
+    event_seen,
+    receive_enquiry,
+    take_in,
+)
 
 __all__ = [
     "LLM_UNAVAILABLE",
@@ -34,8 +48,11 @@ __all__ = [
     "card_ref",
     "claim_event",
     "draft_conversation",
+    "draft_next",
     "escalate_conversation",
+    "event_seen",
     "publish_card",
+    "publish_next",
     "receive_enquiry",
     "regenerate_draft",
     "reject_draft",

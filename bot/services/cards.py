@@ -2,35 +2,108 @@
 
 from __future__ import annotations
 
-from bot.errors import NotFoundError, TransientError
+import datetime as dt
+import logging
+import uuid
+
+from bot.errors import BotError, NotFoundError, RateLimitedError, TransientError
 from bot.models import (
     Draft,
 )
 from bot.ports import CardRef
 from bot.review import ReviewCard, load_card
 from bot.services.desk import Desk, conversation_of, load_enquiry
+from bot.services.leases import LEASE, kept_alive
+from bot.storage import WorkClaim
 from bot.wording import review_wording
+
+log = logging.getLogger(__name__)
 
 
 async def publish_card(desk: Desk, conversation_id: str) -> CardRef | None:
-    """Post or update the conversation's card; on a board outage leave it for the next try."""
-    async with desk.card_lock(conversation_id):
+    """Post or update the conversation's card now, unless another worker is publishing it.
+
+    Returns:
+        Where the card is, or None when another worker holds it (the card stays due, so
+        that worker or the next one shows this change too) or Slack failed (this card
+        backs off alone and a publishing worker tries again).
+    """
+    claim = await _claim_publishing(desk, conversation_id)
+    if claim is None:
+        desk.publishing_wakeup.set()
+        return None
+    return await _publish_claimed(desk, claim)
+
+
+async def publish_next(desk: Desk) -> bool:
+    """Publish the next card that is behind (a worker's step); False when none is due."""
+    claim = await _claim_publishing(desk, None)
+    if claim is None:
+        return False
+    await _publish_claimed(desk, claim)
+    return True
+
+
+async def _claim_publishing(desk: Desk, conversation_id: str | None) -> WorkClaim | None:
+    now = desk.clock()
+    async with desk.db.unit_of_work() as uow:
+        claim = await uow.card_states.claim_publishing(
+            now, now + LEASE, uuid.uuid4().hex, conversation_id
+        )
+        await uow.commit()
+    return claim
+
+
+async def _publish_claimed(desk: Desk, claim: WorkClaim) -> CardRef | None:
+    conversation_id = claim.conversation_id
+
+    async def renew(until: dt.datetime) -> bool:
         async with desk.db.unit_of_work() as uow:
-            card = await load_card(uow, conversation_id, desk.catalog)
-            stored = await uow.cards.get(card.root_enquiry_id)
-        existing = CardRef(stored.channel, stored.ts) if stored else None
-        try:
-            ref = await desk.board.publish(card, existing)
-        except TransientError:
-            async with desk.db.unit_of_work() as uow:
-                await uow.card_states.mark_for_publish(conversation_id)
-                await uow.commit()
-            return None
-        async with desk.db.unit_of_work() as uow:
-            await uow.cards.save(card.root_enquiry_id, ref.channel, ref.ts)
-            await uow.card_states.mark_published(conversation_id)
+            renewed = await uow.card_states.renew_publishing(conversation_id, claim.token, until)
             await uow.commit()
-        return ref
+        return renewed
+
+    try:
+        async with kept_alive(renew, desk.clock, f"card {conversation_id}"):
+            ref = await _publish(desk, claim)
+    except Exception as exc:
+        wait = _publish_backoff(exc, claim.failures)
+        log.warning(
+            "card %s not published (%s); trying again in %.0f s",
+            conversation_id,
+            exc if isinstance(exc, BotError) else type(exc).__name__,
+            wait,
+        )
+        async with desk.db.unit_of_work() as uow:
+            await uow.card_states.delay_publishing(claim, desk.clock() + dt.timedelta(seconds=wait))
+            await uow.commit()
+        return None
+    return ref
+
+
+async def _publish(desk: Desk, claim: WorkClaim) -> CardRef:
+    conversation_id = claim.conversation_id
+    async with desk.db.unit_of_work() as uow:
+        card = await load_card(uow, conversation_id, desk.catalog)
+        stored = await uow.cards.get(card.root_enquiry_id)
+    existing = CardRef(stored.channel, stored.ts) if stored else None
+    if existing is None and claim.claims > 1:
+        # An earlier claim may have posted the card and died before recording it.
+        existing = await desk.board.find_card(conversation_id)
+    ref = await desk.board.publish(card, existing)
+    async with desk.db.unit_of_work() as uow:
+        await uow.cards.save(card.root_enquiry_id, ref.channel, ref.ts)
+        await uow.card_states.finish_publishing(claim)
+        await uow.commit()
+    return ref
+
+
+def _publish_backoff(exc: Exception, failures: int) -> float:
+    """Seconds this card waits: as long as a rate limit asks, else 1 s, 2 s … 10 minutes."""
+    if isinstance(exc, RateLimitedError):
+        return exc.retry_after
+    ceiling = 60.0 if isinstance(exc, TransientError) else 600.0
+    return float(min(ceiling, 2**failures))
 
 
 async def post_history(desk: Desk, conversation_id: str, replaced: Draft) -> None:

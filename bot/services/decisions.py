@@ -30,11 +30,14 @@ async def approve_draft(
     reviewer: str,
     final_text: str | None = None,
     send_anyway: bool = False,
+    publish: bool = True,
 ) -> ActionResult:
     """Approve a draft (optionally with an edited text) and queue its delivery, once.
 
     The decision and the outbox row are written in one transaction; a second approval of
     the same draft, from a double click, a retry or another reviewer, finds the first.
+    With `publish=False` the card is left to the publishing queue (a click is answered
+    as soon as the decision is stored; the card follows).
     """
     async with desk.db.unit_of_work() as uow:
         draft, enquiry, blocked = await _decidable(uow, draft_id)
@@ -85,7 +88,10 @@ async def approve_draft(
         await uow.card_states.mark_for_publish(conversation_of(enquiry))
         await uow.commit()
     desk.outbox_wakeup.set()
-    await publish_card(desk, conversation_of(enquiry))
+    if publish:
+        await publish_card(desk, conversation_of(enquiry))
+    else:
+        desk.publishing_wakeup.set()
     return ActionResult(Outcome.DONE, decision, conversation_id=enquiry.conversation_id)
 
 
@@ -121,7 +127,10 @@ async def regenerate_draft(desk: Desk, draft_id: str, hint: str | None) -> Actio
         _, enquiry, blocked = await _decidable(uow, draft_id)
         if blocked is not None:
             return blocked
-    await draft_conversation(desk, conversation_of(enquiry), hint=hint)
+        # Queued first, so the click survives a crash; drafted now unless a worker has it.
+        await uow.card_states.request_draft(conversation_of(enquiry), hint)
+        await uow.commit()
+    await draft_conversation(desk, conversation_of(enquiry))
     return ActionResult(Outcome.DONE, conversation_id=enquiry.conversation_id)
 
 

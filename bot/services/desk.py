@@ -32,17 +32,11 @@ class Desk:
     # A follow-up this soon after the previous message joins its conversation and card even
     # after a reply went out (CONVERSATION_WINDOW_SECONDS).
     conversation_window: dt.timedelta = dt.timedelta(seconds=30)
+    # Wake-up calls for this process's workers when work was queued here; only a shortcut:
+    # every worker also polls the database, which is where work is queued and claimed.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
-    _card_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
-    _draft_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
-
-    def card_lock(self, conversation_id: str) -> asyncio.Lock:
-        """Serialise publishing of one card so it is never posted twice."""
-        return self._card_locks.setdefault(conversation_id, asyncio.Lock())
-
-    def draft_lock(self, conversation_id: str) -> asyncio.Lock:
-        """Serialise drafting of one conversation so two runs never race to replace each other."""
-        return self._draft_locks.setdefault(conversation_id, asyncio.Lock())
+    drafting_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    publishing_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 
 from bot.drafting.fallback import LLM_UNAVAILABLE
@@ -21,7 +22,10 @@ from bot.models import (
 from bot.review import KnowledgeCatalog, current_draft
 from bot.services.cards import post_history, publish_card
 from bot.services.desk import Desk, Receipt
-from bot.storage import DraftingState, UnitOfWork
+from bot.services.leases import LEASE, kept_alive
+from bot.storage import DraftingState, UnitOfWork, WorkClaim
+
+log = logging.getLogger(__name__)
 
 # How far back a customer's open (undecided) conversation is looked for.
 _CONVERSATION_MAX_AGE = dt.timedelta(days=7)
@@ -36,6 +40,7 @@ async def receive_enquiry(desk: Desk, inbound: InboundMessage) -> Receipt:
     now = desk.clock()
     author_key = inbound.author_id or f"anonymous:{inbound.external_id}"
     async with desk.db.unit_of_work() as uow:
+        await uow.conversations.lock_author(inbound.channel, author_key)
         conversation_id = await _open_conversation_for(
             uow, inbound.channel, author_key, now, desk.conversation_window
         )
@@ -104,10 +109,10 @@ async def _unanswered(
 
 
 async def take_in(desk: Desk, inbound: InboundMessage) -> Receipt:
-    """Receive a message and, if it is new, draft its conversation and publish the card.
+    """Receive a message and, if it is new, draft its conversation now.
 
-    Channel adapters call this (after acknowledging the platform where it wants a quick
-    answer). If drafting or publishing fails on an outage, the reconciler finishes the job.
+    For callers that want the draft at once (the CLI, tests). The service's inbound paths
+    only `receive_enquiry` and leave drafting to the workers (`draft_next`).
     """
     receipt = await receive_enquiry(desk, inbound)
     if receipt.is_new:
@@ -115,68 +120,107 @@ async def take_in(desk: Desk, inbound: InboundMessage) -> Receipt:
     return receipt
 
 
-async def draft_conversation(
-    desk: Desk, conversation_id: str, hint: str | None = None, only_if_due: bool = False
-) -> Draft | None:
-    """Draft (or redraft) the reply to every message of an undecided conversation.
-
-    Args:
-        desk: the ports.
-        conversation_id: the conversation to draft.
-        hint: a reviewer's hint for a regenerated draft.
-        only_if_due: draft only if drafting is still pending or delayed once it is this
-            run's turn (the reconciler's catch-up must not redo a draft just made).
+async def draft_conversation(desk: Desk, conversation_id: str) -> Draft | None:
+    """Draft the conversation now, unless drafting is not due or another worker holds it.
 
     Returns:
-        The new draft, or None when the conversation was decided meanwhile, nothing was
-        due, or the drafter is unreachable (the card then says "drafting delayed").
+        The new draft, or None when nothing was due, another worker is drafting (it, or the
+        next run, sees every message), the conversation was decided meanwhile, or the
+        drafter is unreachable (the card then says "drafting delayed").
     """
-    async with desk.draft_lock(conversation_id):
-        if only_if_due:
-            async with desk.db.unit_of_work() as uow:
-                state = await uow.card_states.get(conversation_id)
-            if state is None or state.drafting is DraftingState.DONE:
-                return None
-        return await _draft_conversation(desk, conversation_id, hint)
+    claim = await _claim_drafting(desk, conversation_id)
+    return None if claim is None else await _draft_claimed(desk, claim)
 
 
-async def _draft_conversation(desk: Desk, conversation_id: str, hint: str | None) -> Draft | None:
+async def draft_next(desk: Desk) -> bool:
+    """Draft the next conversation that is due (a worker's step); False when none is."""
+    claim = await _claim_drafting(desk, None)
+    if claim is None:
+        return False
+    await _draft_claimed(desk, claim)
+    return True
+
+
+async def _claim_drafting(desk: Desk, conversation_id: str | None) -> WorkClaim | None:
+    now = desk.clock()
+    async with desk.db.unit_of_work() as uow:
+        claim = await uow.card_states.claim_drafting(
+            now, now + LEASE, uuid.uuid4().hex, conversation_id
+        )
+        await uow.commit()
+    return claim
+
+
+async def _draft_claimed(desk: Desk, claim: WorkClaim) -> Draft | None:
+    conversation_id = claim.conversation_id
+
+    async def renew(until: dt.datetime) -> bool:
+        async with desk.db.unit_of_work() as uow:
+            renewed = await uow.card_states.renew_drafting(conversation_id, claim.token, until)
+            await uow.commit()
+        return renewed
+
+    async with kept_alive(renew, desk.clock, f"drafting {conversation_id}"):
+        draft, replaced = await _redraft(desk, claim)
+    await publish_card(desk, conversation_id)
+    if replaced is not None:
+        await post_history(desk, conversation_id, replaced)
+    return draft
+
+
+async def _redraft(desk: Desk, claim: WorkClaim) -> tuple[Draft | None, Draft | None]:
+    """Make and save the claimed draft; return it and the draft it replaced."""
+    conversation_id = claim.conversation_id
     async with desk.db.unit_of_work() as uow:
         pending, previous, decided, earlier = await _unanswered(uow, conversation_id)
     if not pending:
-        return None
+        async with desk.db.unit_of_work() as uow:
+            await uow.card_states.release_drafting(claim, done=True)
+            await uow.commit()
+        return None, None
     latest = pending[-1]
     redo = previous.text if previous is not None and not decided else None
     try:
-        reply = await _draft(desk, pending, hint, redo, [e.text for e in earlier])
-    except TransientError:
+        reply = await _draft(desk, pending, claim.hint, redo, [e.text for e in earlier])
+    except Exception as exc:
+        # Unreachable drafter (or a bug): this conversation waits; the others go on.
+        if not isinstance(exc, TransientError):
+            log.error("drafting %s failed: %s", conversation_id, type(exc).__name__)  # noqa: TRY400
         async with desk.db.unit_of_work() as uow:
-            await uow.card_states.set_drafting(conversation_id, DraftingState.DELAYED)
+            await uow.card_states.delay_drafting(claim, _retry_at(desk, claim.failures))
             await uow.commit()
-        await publish_card(desk, conversation_id)
-        return None
+        return None, None
     async with desk.db.unit_of_work() as uow:
         still_pending, current, decided, _ = await _unanswered(uow, conversation_id)
-        if {e.id for e in still_pending} != {e.id for e in pending}:
-            # A message arrived (its own run sees every message) or a reviewer decided
-            # while we drafted (their decision stands): this draft must not be saved.
-            return None
+        # An offline stand-in written while the model was down is replaced once it is back.
+        waiting = LLM_UNAVAILABLE in reply.flags
+        finished = {e.id for e in still_pending} == {e.id for e in pending} and (
+            await uow.card_states.finish_drafting(
+                claim,
+                DraftingState.DELAYED if waiting else DraftingState.DONE,
+                not_before=_retry_at(desk, claim.failures) if waiting else None,
+            )
+        )
+        if not finished:
+            # A message arrived or a reviewer decided while we drafted: the row stays due
+            # and its next run drafts what is unanswered then.
+            await uow.rollback()
+            await uow.card_states.release_drafting(claim)
+            await uow.commit()
+            return None, None
         revision = len(await uow.drafts.history(latest.id)) + 1
         draft = _to_draft(reply, latest.id, revision, desk.catalog)
         replaced = current if current is not None and not decided else None
         if replaced is not None:
             await uow.drafts.mark_superseded(replaced.id)
         await uow.drafts.add(draft)
-        # An offline stand-in written while the model was down is replaced once it is back.
-        waiting = LLM_UNAVAILABLE in reply.flags
-        await uow.card_states.set_drafting(
-            conversation_id, DraftingState.DELAYED if waiting else DraftingState.DONE
-        )
         await uow.commit()
-    await publish_card(desk, conversation_id)
-    if replaced is not None:
-        await post_history(desk, conversation_id, replaced)
-    return draft
+    return draft, replaced
+
+
+def _retry_at(desk: Desk, failures: int) -> dt.datetime:
+    """When a delayed draft is tried again: 5 s, 10 s, 20 s … at most 5 minutes."""
+    return desk.clock() + dt.timedelta(seconds=min(300, 5 * 2**failures))
 
 
 async def _draft(
@@ -242,3 +286,9 @@ async def claim_event(desk: Desk, source: str, event_id: str) -> bool:
         first = await uow.events.first_time(source, event_id)
         await uow.commit()
     return first
+
+
+async def event_seen(desk: Desk, source: str, event_id: str) -> bool:
+    """Whether a platform event was recorded by `claim_event` before."""
+    async with desk.db.unit_of_work() as uow:
+        return await uow.events.seen(source, event_id)

@@ -1,6 +1,7 @@
 """Bolt listeners for the buttons on review cards and on the stale-draft prompt.
 
-Every listener acks first; the work runs after the ack. Buttons that decide or open a
+Approvals are stored before the ack (well within Slack's 3 s), so a click Slack confirmed is
+never lost; every other listener acks first and works after the ack. Buttons that decide or open a
 deciding modal check the reviewer list before anything else, so a non-reviewer's click
 changes nothing and only they see why.
 """
@@ -16,6 +17,7 @@ from bot.services import (
     approve_draft,
     card_of_draft,
     card_of_enquiry,
+    publish_card,
     retry_delivery,
 )
 from bot.slack.blocks import Action, Block
@@ -26,13 +28,13 @@ from bot.wording import review_wording
 
 # What a button does after the ack, given the actor and the button's id value.
 ClickWork = Callable[[SlackDesk, Actor, str], Coroutine[object, object, None]]
+# What a deciding button stores before the ack; it returns the work that follows the ack.
+Decide = Callable[[SlackDesk, Actor, str], Awaitable[Coroutine[object, object, None]]]
 
 
 def register_actions(app: AsyncApp, slack: SlackDesk) -> None:
     """Attach the card button listeners to `app`."""
     works: dict[Action, ClickWork] = {
-        Action.APPROVE: _approve,
-        Action.SEND_ANYWAY: _send_anyway,
         Action.EDIT: _open_edit,
         Action.REJECT: _open_reject,
         Action.REGENERATE: _open_regenerate,
@@ -42,6 +44,8 @@ def register_actions(app: AsyncApp, slack: SlackDesk) -> None:
     }
     for action, work in works.items():
         app.action(action.value)(_listener(slack, action, work))
+    for action, decide in _DECIDED_BEFORE_ACK.items():
+        app.action(action.value)(_deciding_listener(slack, action, decide))
 
 
 def _listener(
@@ -55,16 +59,59 @@ def _listener(
     return listener
 
 
-async def _approve(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
-    if await slack.may_decide(actor):
-        result = await approve_draft(slack.desk, draft_id, actor.user_id)
-        await slack.answer(actor, result, draft_id)
+def _deciding_listener(
+    slack: SlackDesk, action: Action, decide: Decide
+) -> Callable[[AsyncAck, Body], Awaitable[None]]:
+    async def listener(ack: AsyncAck, body: Body) -> None:
+        # The approval is stored before Slack hears "ok": if we die first, Slack shows the
+        # reviewer an error instead of the click vanishing.
+        actor = actor_of(body)
+        rest = await decide(slack, actor, action_value(body))
+        await ack()
+        slack.after_ack(action.value, actor, rest)
+
+    return listener
 
 
-async def _send_anyway(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
-    if await slack.may_decide(actor):
-        result = await approve_draft(slack.desk, draft_id, actor.user_id, send_anyway=True)
+async def _approved(
+    slack: SlackDesk, actor: Actor, draft_id: str
+) -> Coroutine[object, object, None]:
+    """Store the approval; return what follows the ack (the card, a word to the reviewer)."""
+    return await _store_approval(slack, actor, draft_id, send_anyway=False)
+
+
+async def _approved_anyway(
+    slack: SlackDesk, actor: Actor, draft_id: str
+) -> Coroutine[object, object, None]:
+    return await _store_approval(slack, actor, draft_id, send_anyway=True)
+
+
+async def _store_approval(
+    slack: SlackDesk, actor: Actor, draft_id: str, *, send_anyway: bool
+) -> Coroutine[object, object, None]:
+    if not await slack.may_decide(actor):
+        return _nothing()
+    result = await approve_draft(
+        slack.desk, draft_id, actor.user_id, send_anyway=send_anyway, publish=False
+    )
+
+    async def after() -> None:
+        if result.conversation_id is not None:
+            await publish_card(slack.desk, result.conversation_id)
         await slack.answer(actor, result, draft_id)
+
+    return after()
+
+
+async def _nothing() -> None:
+    return None
+
+
+# Clicks whose decision is stored before the ack, and the part that does it.
+_DECIDED_BEFORE_ACK: dict[Action, Decide] = {
+    Action.APPROVE: _approved,
+    Action.SEND_ANYWAY: _approved_anyway,
+}
 
 
 async def _open_edit(slack: SlackDesk, actor: Actor, draft_id: str) -> None:

@@ -33,6 +33,11 @@ _TRANSIENT_CODES = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 _DEFAULT_RETRY_AFTER = 1.0
+# Cards carry this message metadata with their conversation id, so a card whose posting was
+# not recorded (a crash right after chat.postMessage) is found instead of posted twice.
+CARD_EVENT_TYPE = "replydesk_card"
+# How many recent review-channel messages a lookup reads; cards are found within seconds.
+_HISTORY_LIMIT = 200
 
 
 def slack_error_code(exc: SlackApiError) -> str:
@@ -101,7 +106,33 @@ class SlackReviewBoard:
                 raise map_slack_error(exc, "chat.update") from exc
             else:
                 return existing
-        return await self._post(text, blocks)
+        return await self._post(text, blocks, card.conversation_id)
+
+    async def find_card(self, conversation_id: str) -> CardRef | None:
+        """Find a card posted for the conversation by its message metadata.
+
+        Publishing records the card after posting it; a crash in between must not lead to
+        a second card, so the next publisher looks in the review channel's recent history.
+
+        Raises:
+            TransientError: Slack is unreachable or rate limits us.
+            PermanentError: Slack refused the lookup (e.g. missing channels:history scope).
+        """
+        try:
+            response = await self.client.conversations_history(
+                channel=self.channel, include_all_metadata=True, limit=_HISTORY_LIMIT
+            )
+        except (SlackApiError, ClientError, TimeoutError, OSError) as exc:
+            raise map_slack_error(exc, "conversations.history") from exc
+        messages = response.get("messages") or []
+        for message in messages:
+            metadata = message.get("metadata") if isinstance(message, dict) else None
+            if not isinstance(metadata, dict) or metadata.get("event_type") != CARD_EVENT_TYPE:
+                continue
+            payload = metadata.get("event_payload")
+            if isinstance(payload, dict) and payload.get("conversation_id") == conversation_id:
+                return CardRef(self.channel, str(message.get("ts")))
+        return None
 
     async def post_in_thread(self, ref: CardRef, text: str) -> None:
         """Add a message to the card's thread (replaced drafts, escalations)."""
@@ -126,10 +157,14 @@ class SlackReviewBoard:
         except (SlackApiError, ClientError, TimeoutError, OSError) as exc:
             raise map_slack_error(exc, "chat.postEphemeral") from exc
 
-    async def _post(self, text: str, blocks: list[Block]) -> CardRef:
+    async def _post(self, text: str, blocks: list[Block], conversation_id: str) -> CardRef:
+        metadata = {
+            "event_type": CARD_EVENT_TYPE,
+            "event_payload": {"conversation_id": conversation_id},
+        }
         try:
             response = await self.client.chat_postMessage(
-                channel=self.channel, text=text, blocks=blocks
+                channel=self.channel, text=text, blocks=blocks, metadata=metadata
             )
         except (SlackApiError, ClientError, TimeoutError, OSError) as exc:
             raise map_slack_error(exc, "chat.postMessage") from exc

@@ -2,8 +2,8 @@
 
 Both create an enquiry on the `slack` channel whose reply goes into the message's thread.
 The enquiry's external id is "<channel>:<message ts>", so forwarding the same message twice
-(two people, or the shortcut and a mention) makes one enquiry. Slack retries an event it
-thinks we missed with the same `event_id`; the first delivery claims it, retries do nothing.
+(two people, or the shortcut and a mention) makes one enquiry, and an event Slack retries
+(same message) finds the first copy.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.errors import BotError
 from bot.models import Channel, InboundMessage
 from bot.ports import CardRef
-from bot.services import Receipt, claim_event, take_in
+from bot.services import Receipt, claim_event, event_seen, receive_enquiry
 from bot.slack.blocks import SHORTCUT_DRAFT
-from bot.slack.interaction import Actor, Body, SlackDesk, actor_of, text_at
+from bot.slack.interaction import Body, SlackDesk, actor_of, text_at
 from bot.wording import review_wording
 
 log = logging.getLogger(__name__)
@@ -30,17 +30,22 @@ _MENTION = re.compile(r"<@[A-Z0-9]+>")
 
 
 def register_intake(app: AsyncApp, slack: SlackDesk) -> None:
-    """Attach the message shortcut and the app_mention listener to `app`."""
+    """Attach the message shortcut and the app_mention listener to `app`.
+
+    Both store the enquiry before Slack gets its answer (accept, then work): a crash before
+    the answer makes Slack show an error or send the event again, never lose it silently.
+    Drafting runs from the queue; only the courtesy note comes after the ack.
+    """
 
     async def shortcut(ack: AsyncAck, body: Body) -> None:
-        await ack()
         actor = actor_of(body)
-        slack.after_ack("shortcut", actor, _forward(slack, actor, body))
+        note = await _forward(slack, body)
+        await ack()
+        slack.after_ack("shortcut", actor, _courtesy(slack, note, actor.user_id))
 
     async def mention(body: Body, event: Body) -> None:
-        # Events are acknowledged by Bolt when this returns; the work runs after that.
-        event_id = text_at(body, "event_id")
-        slack.after_ack("app_mention", None, _mentioned(slack, event_id, event))
+        # With process_before_response, Bolt answers the event when this returns.
+        await _mentioned(slack, text_at(body, "event_id"), event)
 
     app.shortcut(SHORTCUT_DRAFT)(shortcut)
     app.event("app_mention")(mention)
@@ -63,25 +68,24 @@ async def author_name(client: AsyncWebClient, user_id: str | None) -> str | None
     return None
 
 
-async def _forward(slack: SlackDesk, actor: Actor, body: Body) -> None:
+async def _forward(slack: SlackDesk, body: Body) -> tuple[CardRef | None, str]:
+    """Store a forwarded message; return where to tell the forwarder and what."""
     channel = text_at(body, "channel", "id")
     ts = text_at(body, "message_ts") or text_at(body, "message", "ts")
     text = text_at(body, "message", "text").strip()
     here = CardRef(channel, ts) if channel and ts else None
     words = review_wording()
     if not text or not channel or not ts:
-        await _courtesy(slack, here, actor.user_id, words.forward_no_text)
-        return
+        return here, words.forward_no_text
     author = text_at(body, "message", "user") or None
     receipt = await _take_in(slack, channel, ts, text, author, ts)
     note = words.forward_drafting if receipt.is_new else words.forward_seen_before
-    review_channel = f"<#{slack.board.channel}>"
-    await _courtesy(slack, here, actor.user_id, note.format(review_channel=review_channel))
+    return here, note.format(review_channel=f"<#{slack.board.channel}>")
 
 
 async def _mentioned(slack: SlackDesk, event_id: str, event: Body) -> None:
-    if not event_id or not await claim_event(slack.desk, "slack", event_id):
-        log.info("slack event %s seen before; ignored", event_id or "-")
+    if event_id and await event_seen(slack.desk, "slack", event_id):
+        log.info("slack event %s seen before; ignored", event_id)
         return
     channel = text_at(event, "channel")
     ts = text_at(event, "ts")
@@ -92,12 +96,16 @@ async def _mentioned(slack: SlackDesk, event_id: str, event: Body) -> None:
         return
     thread_ts = text_at(event, "thread_ts") or ts
     await _take_in(slack, channel, ts, text, text_at(event, "user") or None, thread_ts)
+    if event_id:
+        # Recorded after storing: a crash in between makes Slack's retry store it again,
+        # which finds the first copy.
+        await claim_event(slack.desk, "slack", event_id)
 
 
 async def _take_in(
     slack: SlackDesk, channel: str, ts: str, text: str, user: str | None, thread_ts: str
 ) -> Receipt:
-    """Create the enquiry (once per message) and draft it."""
+    """Store the enquiry (once per message) and queue it for drafting."""
     inbound = InboundMessage(
         channel=Channel.SLACK,
         external_id=f"{channel}:{ts}",
@@ -106,13 +114,15 @@ async def _take_in(
         author_name=await author_name(slack.board.client, user),
         reply_target={"channel": channel, "thread_ts": thread_ts},
     )
-    receipt = await take_in(slack.desk, inbound)
+    receipt = await receive_enquiry(slack.desk, inbound)
+    slack.desk.drafting_wakeup.set()
     log.info("slack message %s:%s -> enquiry %s", channel, ts, receipt.enquiry.id)
     return receipt
 
 
-async def _courtesy(slack: SlackDesk, ref: CardRef | None, user_id: str, text: str) -> None:
+async def _courtesy(slack: SlackDesk, note: tuple[CardRef | None, str], user_id: str) -> None:
     """Tell the forwarding person what happened; the bot may not be in their channel."""
+    ref, text = note
     try:
         await slack.board.tell(ref, user_id, text)
     except BotError as exc:

@@ -7,7 +7,7 @@ outside this package depends on SQLAlchemy. Works on SQLite (aiosqlite) and Post
 
 from __future__ import annotations
 
-from bot.storage.card_states import CardState, CardStateRepository, DraftingState
+from bot.storage.card_states import CardState, CardStateRepository, DraftingState, WorkClaim
 from bot.storage.cards import CardRepository, SlackCard
 from bot.storage.database import Database, alembic_config
 from bot.storage.deliveries import DeliveryRepository
@@ -33,6 +33,7 @@ __all__ = [
     "KnowledgeVersionRepository",
     "SlackCard",
     "UnitOfWork",
+    "WorkClaim",
     "alembic_config",
     "metadata",
 ]

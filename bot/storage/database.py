@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -32,7 +32,15 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+# Any fixed number: the PostgreSQL advisory lock replicas take around migrating.
+_MIGRATION_LOCK = 0x7265706C79  # "reply"
+
+
 def _upgrade_to_head(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Replicas starting together migrate one after another: the first upgrades, the
+        # rest wait here and then find the schema at head. Released when the transaction ends.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
     command.upgrade(alembic_config(connection), "head")
 
 

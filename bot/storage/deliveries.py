@@ -101,7 +101,9 @@ class DeliveryRepository:
         stored = await self._one(deliveries.c.draft_id == delivery.draft_id)
         return stored, created is not None
 
-    async def claim_next(self, now: dt.datetime) -> Delivery | None:
+    async def claim_next(
+        self, now: dt.datetime, lease_until: dt.datetime | None = None, token: str | None = None
+    ) -> Delivery | None:
         """Move the oldest due QUEUED row to SENDING and count the attempt.
 
         Commit the unit of work before sending, so another worker cannot claim the same row
@@ -111,6 +113,9 @@ class DeliveryRepository:
 
         Args:
             now: Rows due at or before this moment qualify.
+            lease_until: Until when the claim holds unless renewed (`renew_lease`); a row
+                claimed without a lease counts as abandoned at once.
+            token: The claimer's token, which renewing the lease must present.
 
         Returns:
             The claimed delivery, or None if nothing is due.
@@ -124,11 +129,26 @@ class DeliveryRepository:
                 frozenset({DeliveryState.QUEUED}),
                 state=DeliveryState.SENDING.value,
                 attempts=deliveries.c.attempts + 1,
+                lease_token=token,
+                lease_until=lease_until,
                 updated_at=now,
             )
             if claimed is not None:
                 return claimed
         return None
+
+    async def renew_lease(self, delivery_id: str, token: str, until: dt.datetime) -> bool:
+        """Extend a SENDING row's lease; False when the row is no longer ours to send."""
+        query = (
+            sa.update(deliveries)
+            .where(
+                deliveries.c.id == delivery_id,
+                deliveries.c.state == DeliveryState.SENDING.value,
+                deliveries.c.lease_token == token,
+            )
+            .values(lease_until=until)
+        )
+        return (await self._conn.execute(query)).rowcount == 1
 
     async def mark_sent(self, delivery_id: str, external_message_id: str | None) -> Delivery:
         """Record that the platform accepted the reply (from SENDING or OUTCOME_UNKNOWN).
@@ -146,9 +166,20 @@ class DeliveryRepository:
         )
 
     async def reschedule(
-        self, delivery_id: str, error: str, next_attempt_at: dt.datetime
+        self,
+        delivery_id: str,
+        error: str,
+        next_attempt_at: dt.datetime,
+        refund_attempt: bool = False,
     ) -> Delivery:
         """Put a SENDING row back in the queue after a transient error.
+
+        Args:
+            delivery_id: The row.
+            error: What went wrong, for the card.
+            next_attempt_at: When to try again.
+            refund_attempt: The platform asked us to wait (a rate limit): waiting is not a
+                failed attempt, so it does not use up the retry budget.
 
         Raises:
             NotFoundError: No delivery has this id.
@@ -160,6 +191,7 @@ class DeliveryRepository:
             state=DeliveryState.QUEUED.value,
             last_error=error[:ERROR_LIMIT],
             next_attempt_at=next_attempt_at,
+            attempts=deliveries.c.attempts - 1 if refund_attempt else deliveries.c.attempts,
         )
 
     async def mark_failed(self, delivery_id: str, error: str) -> Delivery:
@@ -201,18 +233,26 @@ class DeliveryRepository:
             next_attempt_at=now or utc_now(),
         )
 
-    async def recover_stale_sending(self, older_than: dt.datetime | None = None) -> list[Delivery]:
+    async def recover_stale_sending(
+        self, now: dt.datetime | None = None, older_than: dt.datetime | None = None
+    ) -> list[Delivery]:
         """Turn rows a crashed worker left in SENDING into OUTCOME_UNKNOWN; never resend them.
 
+        A row counts as left behind when its lease ran out: live workers, in this process or
+        another replica, renew theirs while they send, so their rows are spared.
+
         Args:
-            older_than: Only rows claimed before this moment, so a live worker's rows are
-                spared when several workers run; all SENDING rows if omitted (one worker,
-                at start-up).
+            now: The moment leases are compared with (now if omitted).
+            older_than: Only rows claimed before this moment as well.
 
         Returns:
             The rows that were moved, for alerting.
         """
-        query = sa.update(deliveries).where(deliveries.c.state == DeliveryState.SENDING.value)
+        moment = now or utc_now()
+        query = sa.update(deliveries).where(
+            deliveries.c.state == DeliveryState.SENDING.value,
+            sa.or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < moment),
+        )
         if older_than is not None:
             query = query.where(deliveries.c.updated_at < older_than)
         query = query.values(state=DeliveryState.OUTCOME_UNKNOWN.value, updated_at=utc_now())

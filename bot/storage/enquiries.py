@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.models import Channel, Enquiry, EnquiryKind, utc_now
-from bot.storage._dialect import upsert_insert
+from bot.storage._dialect import is_postgresql, upsert_insert
 from bot.storage.tables import conversations, enquiries
 
 
@@ -117,6 +117,21 @@ class ConversationRepository:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+
+    async def lock_author(self, channel: Channel, author_id: str) -> None:
+        """Hold the author's lock until the transaction ends, so their messages queue up.
+
+        Two messages of one customer arriving at the same moment (on one replica or two)
+        must pick the same conversation: each looks for an open one and opens it if there
+        is none, which only works one at a time. PostgreSQL takes a transaction-level
+        advisory lock on the (channel, author) pair; SQLite's writers are serialised by
+        BEGIN IMMEDIATE already.
+        """
+        if is_postgresql(self._conn):
+            key = f"replydesk:author:{channel.value}:{author_id}"
+            await self._conn.execute(
+                sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+            )
 
     async def find_open(self, channel: Channel, author_id: str, since: dt.datetime) -> str | None:
         """Return the author's conversation with a message at or after `since`, if any.

@@ -36,6 +36,13 @@ class EventRepository:
         returning = insert.returning(processed_events.c.event_id)
         return (await self._conn.execute(returning)).first() is not None
 
+    async def seen(self, source: str, event_id: str) -> bool:
+        """Tell whether the event was recorded before (without recording it)."""
+        query = sa.select(processed_events.c.event_id).where(
+            processed_events.c.source == source, processed_events.c.event_id == event_id
+        )
+        return (await self._conn.execute(query)).first() is not None
+
     async def prune(self, before: dt.datetime) -> int:
         """Forget events processed before `before`; platforms stop retrying after minutes.
 

@@ -153,6 +153,10 @@ deliveries = sa.Table(
     sa.Column("attempts", sa.Integer(), nullable=False),
     sa.Column("last_error", sa.Text()),
     sa.Column("external_message_id", sa.String(EXTERNAL_LENGTH)),
+    # Who is sending a SENDING row and until when: a live worker renews its lease, so only a
+    # row whose lease ran out (its worker died mid-send) is recovered as outcome unknown.
+    sa.Column("lease_token", sa.String(ID_LENGTH)),
+    _stamp("lease_until", nullable=True),
     _stamp("next_attempt_at"),
     _stamp("created_at"),
     _stamp("updated_at"),
@@ -204,6 +208,24 @@ card_states = sa.Table(
     sa.Column("owner", sa.String(EXTERNAL_LENGTH)),
     sa.Column("drafting", sa.String(ENUM_LENGTH), nullable=False),
     sa.Column("needs_publish", sa.Boolean(), nullable=False),
+    # Drafting and publishing run from these rows as durable queues shared by every replica.
+    # A version is bumped whenever new work is asked for (a message, a regenerate click, a
+    # change the card must show); a worker finishes only the version it claimed. A lease
+    # (token and expiry, renewed while the worker lives) keeps two workers off one card.
+    sa.Column("draft_version", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("draft_hint", sa.Text()),
+    sa.Column("draft_lease_token", sa.String(ID_LENGTH)),
+    _stamp("draft_lease_until", nullable=True),
+    _stamp("draft_not_before", nullable=True),
+    sa.Column("draft_failures", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("publish_version", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("publish_lease_token", sa.String(ID_LENGTH)),
+    _stamp("publish_lease_until", nullable=True),
+    _stamp("publish_not_before", nullable=True),
+    sa.Column("publish_failures", sa.Integer(), nullable=False, server_default="0"),
+    # How often publishing was claimed: after a claim that recorded no card, Slack is asked
+    # for a card carrying this conversation's metadata before a new one is posted.
+    sa.Column("publish_claims", sa.Integer(), nullable=False, server_default="0"),
     _stamp("updated_at"),
     sa.Index(None, "needs_publish"),
     sa.Index(None, "drafting"),

@@ -162,7 +162,9 @@ async def serve_app(
     if clock is not None:
         runtime.desk.clock = clock
     if not deliver:
-        runtime.background.remove(runtime.worker.run_forever)
+        runtime.background = [
+            job for job in runtime.background if job != runtime.worker.run_forever
+        ]
     config = uvicorn.Config(
         runtime.asgi(), host="127.0.0.1", port=0, lifespan="on", log_level="warning"
     )

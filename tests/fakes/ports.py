@@ -28,6 +28,12 @@ class RecordingBoard:
         self.cards.setdefault(ref.ts, []).append(card)
         return ref
 
+    async def find_card(self, conversation_id: str) -> CardRef | None:
+        for ts, versions in self.cards.items():
+            if versions[0].conversation_id == conversation_id:
+                return CardRef("C_REVIEW", ts)
+        return None
+
     async def post_in_thread(self, ref: CardRef, text: str) -> None:
         self.thread.setdefault(ref.ts, []).append(text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from bot.drafting.pipeline import DraftingContext
 from bot.faq.opening import OpenedKnowledge
-from bot.jobs.reconciler import reconcile_once
+from bot.jobs.workers import reconcile_once
 from bot.models import Channel, InboundMessage, LlmOutageMode
 from bot.review import CardStatus, KnowledgeCatalog
 from bot.services import Desk, take_in
@@ -17,6 +18,7 @@ from bot.settings import LlmProvider, Settings
 from bot.storage import Database
 from bot.wiring import build_drafter
 from tests.fakes.ports import RecordingBoard
+from tests.services.harness import Clock
 from tests.stand_ins import OpenAIStandIn
 
 RETURNS = "Wie lange habe ich Zeit für eine Rücksendung?"
@@ -56,7 +58,7 @@ async def make_desk(
     drafting = DraftingContext(
         knowledge.retriever, knowledge.knowledge.guidelines, build_drafter(settings)
     )
-    return Desk(db, drafting, KnowledgeCatalog(knowledge.knowledge), RecordingBoard())
+    return Desk(db, drafting, KnowledgeCatalog(knowledge.knowledge), RecordingBoard(), Clock())
 
 
 @pytest.fixture
@@ -88,6 +90,13 @@ def anna(update: int) -> InboundMessage:
     )
 
 
+def later(desk: Desk) -> None:
+    """Move past the backoff before the model is asked again."""
+    clock = desk.clock
+    assert isinstance(clock, Clock)
+    clock.now += dt.timedelta(seconds=10)
+
+
 def board(desk: Desk) -> RecordingBoard:
     assert isinstance(desk.board, RecordingBoard)
     return desk.board
@@ -102,6 +111,7 @@ class TestModelOutage:
         receipt = await take_in(delaying_desk, anna(1))
         waiting = board(delaying_desk).latest()
         llm_server.queue_reply(LLM_REPLY)
+        later(delaying_desk)
         await reconcile_once(delaying_desk)
         await reconcile_once(delaying_desk)
 
@@ -123,6 +133,7 @@ class TestModelOutage:
         await take_in(fallback_desk, anna(1))
         interim = board(fallback_desk).latest()
         llm_server.queue_reply(LLM_REPLY)
+        later(fallback_desk)
         await reconcile_once(fallback_desk)
 
         assert interim.draft is not None

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.errors import TransientError
 from bot.faq.files import load_knowledge
 from bot.jobs.delivery import DeliveryWorker
-from bot.jobs.reconciler import reconcile_once
+from bot.jobs.workers import reconcile_once
 from bot.models import (
     Channel,
     DecisionKind,
@@ -212,6 +212,9 @@ class TestOutages:
 
         receipt = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
         assert board(desk).cards == {}
+        clock = desk.clock
+        assert isinstance(clock, Clock)
+        clock.now += dt.timedelta(seconds=5)  # this card's backoff
         await reconcile_once(desk)
 
         card = board(desk).latest()
@@ -233,7 +236,7 @@ class TestFollowUps:
         result = await approve_draft(desk, old_id, "U1")
 
         assert result.outcome is Outcome.OUTDATED
-        await reconcile_once(desk, pending_grace=dt.timedelta(0))
+        await reconcile_once(desk)
         redrafted = board(desk).latest().draft
         assert redrafted is not None
         assert set(redrafted.citations or ()) == {"returns-window-de", "packstation-de"}

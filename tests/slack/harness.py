@@ -113,7 +113,23 @@ class ServedApp:
             author_name="Anna Adler",
             reply_target={"channel": CUSTOMER_CHANNEL, "thread_ts": ts},
         )
-        return await take_in(self.runtime.desk, inbound)
+        receipt = await take_in(self.runtime.desk, inbound)
+        # A publishing worker may have shown the card a moment before the draft; the card
+        # follows the database shortly after.
+        await eventually(lambda: self.card_is_current(receipt.conversation_id))
+        return receipt
+
+    def card_is_current(self, conversation_id: str) -> bool:
+        """Whether the stand-in shows the conversation's card with a decision's buttons."""
+        for message in self.stand_in.messages(REVIEW_CHANNEL):
+            metadata = message.metadata or {}
+            payload = metadata.get("event_payload")
+            if isinstance(payload, dict) and payload.get("conversation_id") == conversation_id:
+                return any(
+                    isinstance(block, dict) and block.get("type") == "actions"
+                    for block in message.blocks
+                )
+        return False
 
     async def count(self, table: sa.Table) -> int:
         """Rows in a table of the app's database."""
@@ -211,24 +227,18 @@ async def served_app(
         stand_in: The Slack stand-in the settings point at.
         embedder: The session's embedder, so the model loads once.
         deliver: False builds the app without its delivery worker (a "crashed" worker).
-        reconcile_seconds: How often the reconciler catches up (drafts, unpublished cards);
-            None leaves it out. Its pass can redraft a conversation that `take_in` is
-            drafting at that moment (reported on issue 4), so tests that take in
-            enquiries while it runs do so in `before_serving`.
+        reconcile_seconds: How often the queue workers look for work nobody woke them for
+            (cards whose backoff ran out, work queued before a restart); 60 s if None.
         before_serving: Work on the migrated database before the server and its
             background jobs start (e.g. taking in an enquiry).
     """
     runtime = await build_runtime(
         settings, embedder=embedder, reconcile_seconds=reconcile_seconds or 60.0
     )
-    if reconcile_seconds is None:
-        reconciler = [
-            job for job in runtime.background if getattr(job, "__name__", "") == "reconcile"
-        ]
-        assert len(reconciler) == 1, "build_runtime's reconcile job was not found"
-        runtime.background.remove(reconciler[0])
     if not deliver:
-        runtime.background.remove(runtime.worker.run_forever)
+        runtime.background = [
+            job for job in runtime.background if job != runtime.worker.run_forever
+        ]
     if before_serving is not None:
         await runtime.desk.db.migrate()
         await before_serving(runtime)

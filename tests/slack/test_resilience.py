@@ -117,7 +117,9 @@ class TestSlackOutages:
             delivery = await only_delivery(app.runtime)
 
         assert len(customer_replies(slack)) == 1
-        assert delivery.state is DeliveryState.SENT and delivery.attempts >= 2
+        # A rate limit waits as asked without using up an attempt; a 500 counts as one.
+        assert delivery.state is DeliveryState.SENT
+        assert delivery.attempts == 1 if status == 429 else delivery.attempts >= 2
         assert slack.count("chat.update") >= 4  # three refused, then the card caught up
         assert await count_rows(settings, tables.decisions) == 1
 

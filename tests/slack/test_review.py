@@ -206,6 +206,7 @@ class TestSlackReview:
 
         assert response.status_code == 200
         await eventually(lambda: slack.count("chat.postEphemeral") == 1)
+        await eventually(lambda: bool(draft_id_on(review_card(slack))))  # drafted from the queue
         card = review_card(slack)
         assert "Anna Adler on Slack" in card_text(card)
         assert "drafting a reply" in str(slack.calls("chat.postEphemeral")[0].params["text"])

@@ -96,9 +96,11 @@ class TestManifest:
             assert url.endswith(EVENTS_PATH)
         assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
             "app_mentions:read",
+            "channels:history",
             "chat:write",
             "chat:write.public",
             "commands",
+            "groups:history",
             "usergroups:read",
             "users:read",
         ]

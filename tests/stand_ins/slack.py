@@ -52,6 +52,7 @@ class SlackStandIn(StandIn):
             "chat.postEphemeral": self._post_ephemeral,
             "chat.getPermalink": self._permalink,
             "conversations.replies": self._replies,
+            "conversations.history": self._history,
             "views.open": self._open_view,
             "views.push": self._open_view,
             "views.update": self._update_view,
@@ -170,7 +171,15 @@ class SlackStandIn(StandIn):
         if not params.get("text") and not blocks and not params.get("attachments"):
             raise SlackError("no_text")
         thread_ts = _text(params, "thread_ts") or None
-        stored = SlackMessage(channel, self._next_ts(), _text(params, "text"), blocks, thread_ts)
+        metadata = params.get("metadata")
+        stored = SlackMessage(
+            channel,
+            self._next_ts(),
+            _text(params, "text"),
+            blocks,
+            thread_ts,
+            metadata=metadata if isinstance(metadata, dict) else None,
+        )
         self._messages[(channel, stored.ts)] = stored
         return {"channel": channel, "ts": stored.ts, "message": wire_message(stored)}
 
@@ -220,6 +229,22 @@ class SlackStandIn(StandIn):
         if not thread:
             raise SlackError("thread_not_found")
         return {"messages": thread, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+    def _history(self, params: JSONObject) -> JSONObject:
+        """Top-level messages of a channel, newest first; metadata only when asked for."""
+        channel = _text(params, "channel")
+        limit = int(str(params.get("limit") or 100))
+        with_metadata = str(params.get("include_all_metadata")).lower() in {"true", "1"}
+        found = sorted(
+            (m for m in self._messages.values() if m.channel == channel and not m.thread_ts),
+            key=lambda m: float(m.ts),
+            reverse=True,
+        )[:limit]
+        messages = [wire_message(m) for m in found]
+        if not with_metadata:
+            for message in messages:
+                message.pop("metadata", None)
+        return {"messages": messages, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
     def _open_view(self, params: JSONObject) -> JSONObject:
         view = params.get("view")

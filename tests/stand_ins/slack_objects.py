@@ -34,6 +34,7 @@ class SlackMessage:
     blocks: list[object]
     thread_ts: str | None = None
     edits: int = 0
+    metadata: JSONObject | None = None
 
 
 def wire_message(message: SlackMessage) -> JSONObject:
@@ -51,6 +52,8 @@ def wire_message(message: SlackMessage) -> JSONObject:
         wire["thread_ts"] = message.thread_ts
     if message.edits:
         wire["edited"] = {"user": BOT_USER_ID, "ts": message.ts}
+    if message.metadata is not None:
+        wire["metadata"] = message.metadata
     return wire
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from bot.models import Channel
+import datetime as dt
+
+from bot.models import Channel, utc_now
 from bot.storage import Database, DraftingState
+
+NOW = utc_now()
+LEASE = dt.timedelta(seconds=30)
 from tests.storage.records import make_enquiry
 
 
@@ -20,7 +25,9 @@ async def test_card_state_tracks_drafting_owner_and_pending_publication(database
     async with database.unit_of_work() as uow:
         delayed = await uow.card_states.with_drafting(DraftingState.DELAYED)
         pending = await uow.card_states.to_publish()
-        await uow.card_states.mark_published(conversation_id)
+        claim = await uow.card_states.claim_publishing(NOW, NOW + LEASE, "worker")
+        assert claim is not None
+        await uow.card_states.finish_publishing(claim)
         await uow.commit()
         published = await uow.card_states.to_publish()
 
@@ -29,3 +36,63 @@ async def test_card_state_tracks_drafting_owner_and_pending_publication(database
     assert [s.owner for s in delayed] == ["<@U_LEAD>"]
     assert [s.conversation_id for s in pending] == [conversation_id]
     assert published == []
+
+
+async def seeded(database: Database) -> str:
+    async with database.unit_of_work() as uow:
+        conversation_id = await uow.conversations.open(Channel.TELEGRAM, "42")
+        enquiry, _ = await uow.enquiries.add(make_enquiry(conversation_id=conversation_id))
+        await uow.card_states.ensure(conversation_id, enquiry.id)
+        await uow.commit()
+    return conversation_id
+
+
+async def test_one_card_is_published_by_one_worker_at_a_time(database: Database) -> None:
+    conversation_id = await seeded(database)
+    async with database.unit_of_work() as uow:
+        first = await uow.card_states.claim_publishing(NOW, NOW + LEASE, "a")
+        second = await uow.card_states.claim_publishing(NOW, NOW + LEASE, "b")
+        direct = await uow.card_states.claim_publishing(NOW, NOW + LEASE, "c", conversation_id)
+        after_lease = await uow.card_states.claim_publishing(
+            NOW + 2 * LEASE, NOW + 3 * LEASE, "d", conversation_id
+        )
+
+    assert first is not None and first.conversation_id == conversation_id
+    assert (second, direct) == (None, None)
+    assert after_lease is not None and after_lease.claims == 2
+
+
+async def test_a_change_made_while_publishing_keeps_the_card_due(database: Database) -> None:
+    conversation_id = await seeded(database)
+    async with database.unit_of_work() as uow:
+        claim = await uow.card_states.claim_publishing(NOW, NOW + LEASE, "a")
+        assert claim is not None
+        await uow.card_states.set_owner(conversation_id, "<@U_LEAD>")  # while Slack answers
+        await uow.card_states.finish_publishing(claim)
+        still_due = await uow.card_states.to_publish()
+        again = await uow.card_states.claim_publishing(NOW, NOW + LEASE, "b")
+
+    assert [s.conversation_id for s in still_due] == [conversation_id]
+    assert again is not None and again.version > claim.version
+
+
+async def test_a_failing_card_waits_alone_while_other_cards_go_on(database: Database) -> None:
+    failing = await seeded(database)
+    async with database.unit_of_work() as uow:
+        claim = await uow.card_states.claim_publishing(NOW, NOW + LEASE, "a", failing)
+        assert claim is not None
+        await uow.card_states.delay_publishing(claim, NOW + dt.timedelta(minutes=1))
+        other = await uow.conversations.open(Channel.TELEGRAM, "43")
+        enquiry, _ = await uow.enquiries.add(
+            make_enquiry(external_id="2", conversation_id=other)
+        )
+        await uow.card_states.ensure(other, enquiry.id)
+        next_up = await uow.card_states.claim_publishing(NOW, NOW + LEASE, "b")
+        nothing = await uow.card_states.claim_publishing(NOW, NOW + LEASE, "c")
+        later = await uow.card_states.claim_publishing(
+            NOW + dt.timedelta(minutes=2), NOW + dt.timedelta(minutes=3), "d"
+        )
+
+    assert next_up is not None and next_up.conversation_id == other
+    assert nothing is None
+    assert later is not None and later.conversation_id == failing and later.failures == 1
