@@ -1,23 +1,14 @@
 """Telegram through python-telegram-bot: updates in by long polling or webhook, enquiries out.
 
 - Polling (default): a background job drives getUpdates itself with PTB's `Bot` (getMe,
-  deleteWebhook, then a loop). Telegram counts an update as delivered once a getUpdates call
-  carries an offset above its id, so each batch is stored first (`Intake.accept_all` returns
-  when every message is in the database) and only then does the offset move past it: the
-  next call confirms the batch. After a crash or ``kill -9`` before that, Telegram serves the
-  batch again to the next poll; if storing fails, the offset stays and the batch is fetched
-  again after a backoff. Repeats are harmless: the intake knows update ids it has stored.
-  (PTB's `Updater` moves the offset before its handlers have run, so it is not used.)
+  deleteWebhook, then `telegram_polling.UpdatePoller`), confirming each batch only after it
+  is stored, so a crash loses nothing. (PTB's `Updater` moves the offset before its
+  handlers have run, so it is not used.)
 - Webhook (``TELEGRAM_WEBHOOK_URL`` set): start-up calls setWebhook with the secret token;
   ``POST /webhooks/telegram`` checks ``X-Telegram-Bot-Api-Secret-Token`` in constant time
   (403 otherwise, as Telegram does), turns the JSON into an `Update` and calls `handle`. A
   failed store answers 500 (Telegram retries), anything else 200, repeats and ignored
   updates included, so Telegram stops resending.
-
-Polling errors: RetryAfter waits as long as Telegram asks; NetworkError, TimedOut and
-Conflict (another getUpdates consumer, e.g. a second replica) back off from 1 s to 30 s and
-poll again, so a replica that gets the turn takes over; InvalidToken turns Telegram off. A
-lasting Telegram problem is logged once, each failed store (its exception type only) once.
 
 An enquiry's external id is the update_id, so a repeat finds the first copy. Updates without
 a customer message (a bare ``/start``, a bot's message) are skipped but confirmed. Non-text
@@ -28,22 +19,19 @@ text, so a person decides on them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
-import warnings
-from collections.abc import Awaitable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
 from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from telegram import Bot, Message, Update
-from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
+from telegram.error import InvalidToken, TelegramError
 
 from bot.channels.intake import Intake, IntakeResult
+from bot.channels.telegram_polling import UpdatePoller
 from bot.channels.webhooks import (
     RejectedRequest,
     accepted,
@@ -62,10 +50,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 LONG_POLL_SECONDS = 10.0
 _ALLOWED_UPDATES = [Update.MESSAGE]
 _MAX_START_DELAY_SECONDS = 60.0
-_FIRST_RETRY_SECONDS = 1.0
-_MAX_RETRY_SECONDS = 30.0
-_CONFLICT = "another getUpdates consumer (a second replica?) is polling this bot; "
-T = TypeVar("T")
 
 
 def api_base_urls(api_url: str | None) -> tuple[str, str] | None:
@@ -199,60 +183,8 @@ class TelegramChannel:
         async with self._bot:  # initialize (getMe) … shutdown
             await self._bot.delete_webhook()
             log.info("telegram: polling for updates")
-            await self._poll_until(stop)
-
-    async def _poll_until(self, stop: asyncio.Event) -> None:
-        """Fetch, store, then confirm (by the next call's offset), until `stop`.
-
-        Raises:
-            InvalidToken: Telegram no longer accepts the token.
-        """
-        offset: int | None = None  # None: from the oldest update not yet confirmed
-        delay = _FIRST_RETRY_SECONDS
-        trouble: str | None = None  # the Telegram problem last logged: a lasting one logs once
-        while not stop.is_set():
-            fetch = self._bot.get_updates(
-                offset=offset, timeout=self._poll_timeout, allowed_updates=_ALLOWED_UPDATES
-            )
-            try:
-                updates = await _unless_stopped(stop, fetch)
-            except InvalidToken:
-                raise
-            except RetryAfter as exc:
-                wait = _retry_after_seconds(exc)
-                trouble = _report(trouble, exc, "flood control; polling again in %.0f s", wait)
-                await _pause(stop, wait)
-                continue
-            except TelegramError as exc:  # Conflict, NetworkError, TimedOut, server errors, …
-                why = _CONFLICT if isinstance(exc, Conflict) else ""
-                trouble = _report(trouble, exc, why + "polling again in %.0f s", delay)
-                await _pause(stop, delay)
-                delay = min(delay * 2, _MAX_RETRY_SECONDS)
-                continue
-            if updates is None:
-                return  # stopped
-            if trouble is not None:
-                log.info("telegram: polling works again")
-                trouble = None
-            if not updates:
-                continue
-            first, last = min(u.update_id for u in updates), max(u.update_id for u in updates)
-            try:
-                await self._store(updates)
-            except Exception as exc:  # the edge: whatever storing raised, fetch the batch again
-                # The type only: database errors quote the statement's parameters (customer text).
-                log.error(  # noqa: TRY400 - a traceback would carry the exception text
-                    "telegram: storing updates %d-%d failed (%s); fetching them again in %.0f s",
-                    first,
-                    last,
-                    type(exc).__name__,
-                    delay,
-                )
-                await _pause(stop, delay)
-                delay = min(delay * 2, _MAX_RETRY_SECONDS)
-                continue
-            delay = _FIRST_RETRY_SECONDS
-            offset = last + 1  # the next getUpdates confirms the stored batch
+            poller = UpdatePoller(self._bot, self._store, self._poll_timeout, _ALLOWED_UPDATES)
+            await poller.run_until(stop)
 
     async def _store(self, updates: Sequence[Update]) -> None:
         """Store every customer message of a batch; return only when all are in the database."""
@@ -290,45 +222,3 @@ class TelegramChannel:
             raise RejectedRequest(400, "not a Telegram update") from exc
         result = await self.handle(update)
         return accepted(result.new, result.repeated)
-
-
-async def _unless_stopped(stop: asyncio.Event, work: Awaitable[T]) -> T | None:
-    """The result of `work`, or None as soon as `stop` is set (`work` is cancelled then)."""
-    task = asyncio.ensure_future(work)
-    stopping = asyncio.ensure_future(stop.wait())
-    try:
-        done, _ = await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    finally:  # also when this task is cancelled: leave nothing running behind
-        stopping.cancel()
-        if not task.done():
-            task.cancel()
-    if task in done:
-        return task.result()
-    await asyncio.wait({task})
-    if not task.cancelled():
-        task.exception()  # finished as it was cancelled; its outcome no longer matters
-    return None
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    """Wait `seconds`, or less when `stop` is set meanwhile."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
-def _report(trouble: str | None, exc: TelegramError, then: str, seconds: float) -> str:
-    """Log a polling problem once (repeats of the same kind go to debug); return its kind."""
-    kind = type(exc).__name__
-    # The type only: PTB's messages may hold the token.
-    level = logging.DEBUG if kind == trouble else logging.WARNING
-    log.log(level, "telegram polling: %s; " + then, kind, seconds)
-    return kind
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # Without PTB_TIMEDELTA, PTB 22 returns int seconds and warns; both forms are fine.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-    return max(seconds, 0.0)

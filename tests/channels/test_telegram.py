@@ -295,7 +295,7 @@ class TestTelegramPollingConfirmation:
         conflicts = [
             r
             for r in caplog.records
-            if r.name == "bot.channels.telegram" and r.levelno >= logging.WARNING
+            if r.name == "bot.channels.telegram_polling" and r.levelno >= logging.WARNING
         ]
         assert [e.external_id for e in stored] == ["1001"]
         assert telegram.count("getUpdates") >= 4  # two conflicts, the batch, the confirmation
