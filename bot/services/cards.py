@@ -47,9 +47,7 @@ async def publish_next(desk: Desk) -> bool:
 async def _claim_publishing(desk: Desk, conversation_id: str | None) -> WorkClaim | None:
     now = desk.clock()
     async with desk.db.unit_of_work() as uow:
-        claim = await uow.card_states.claim_publishing(
-            now, now + LEASE, uuid.uuid4().hex, conversation_id
-        )
+        claim = await uow.publishing.claim(now, now + LEASE, uuid.uuid4().hex, conversation_id)
         await uow.commit()
     return claim
 
@@ -59,7 +57,7 @@ async def _publish_claimed(desk: Desk, claim: WorkClaim) -> CardRef | None:
 
     async def renew(until: dt.datetime) -> bool:
         async with desk.db.unit_of_work() as uow:
-            renewed = await uow.card_states.renew_publishing(conversation_id, claim.token, until)
+            renewed = await uow.publishing.renew(conversation_id, claim.token, until)
             await uow.commit()
         return renewed
 
@@ -75,7 +73,7 @@ async def _publish_claimed(desk: Desk, claim: WorkClaim) -> CardRef | None:
             wait,
         )
         async with desk.db.unit_of_work() as uow:
-            await uow.card_states.delay_publishing(claim, desk.clock() + dt.timedelta(seconds=wait))
+            await uow.publishing.delay(claim, desk.clock() + dt.timedelta(seconds=wait))
             await uow.commit()
         return None
     return ref
@@ -93,7 +91,7 @@ async def _publish(desk: Desk, claim: WorkClaim) -> CardRef:
     ref = await desk.board.publish(card, existing)
     async with desk.db.unit_of_work() as uow:
         await uow.cards.save(card.root_enquiry_id, ref.channel, ref.ts)
-        await uow.card_states.finish_publishing(claim)
+        await uow.publishing.finish(claim)
         await uow.commit()
     return ref
 

@@ -144,9 +144,7 @@ async def draft_next(desk: Desk) -> bool:
 async def _claim_drafting(desk: Desk, conversation_id: str | None) -> WorkClaim | None:
     now = desk.clock()
     async with desk.db.unit_of_work() as uow:
-        claim = await uow.card_states.claim_drafting(
-            now, now + LEASE, uuid.uuid4().hex, conversation_id
-        )
+        claim = await uow.drafting.claim(now, now + LEASE, uuid.uuid4().hex, conversation_id)
         await uow.commit()
     return claim
 
@@ -156,7 +154,7 @@ async def _draft_claimed(desk: Desk, claim: WorkClaim) -> Draft | None:
 
     async def renew(until: dt.datetime) -> bool:
         async with desk.db.unit_of_work() as uow:
-            renewed = await uow.card_states.renew_drafting(conversation_id, claim.token, until)
+            renewed = await uow.drafting.renew(conversation_id, claim.token, until)
             await uow.commit()
         return renewed
 
@@ -175,7 +173,7 @@ async def _redraft(desk: Desk, claim: WorkClaim) -> tuple[Draft | None, Draft | 
         pending, previous, decided, earlier = await _unanswered(uow, conversation_id)
     if not pending:
         async with desk.db.unit_of_work() as uow:
-            await uow.card_states.release_drafting(claim, done=True)
+            await uow.drafting.release(claim, done=True)
             await uow.commit()
         return None, None
     latest = pending[-1]
@@ -187,7 +185,7 @@ async def _redraft(desk: Desk, claim: WorkClaim) -> tuple[Draft | None, Draft | 
         if not isinstance(exc, TransientError):
             log.error("drafting %s failed: %s", conversation_id, type(exc).__name__)  # noqa: TRY400
         async with desk.db.unit_of_work() as uow:
-            await uow.card_states.delay_drafting(claim, _retry_at(desk, claim.failures))
+            await uow.drafting.delay(claim, _retry_at(desk, claim.failures))
             await uow.commit()
         return None, None
     async with desk.db.unit_of_work() as uow:
@@ -195,7 +193,7 @@ async def _redraft(desk: Desk, claim: WorkClaim) -> tuple[Draft | None, Draft | 
         # An offline stand-in written while the model was down is replaced once it is back.
         waiting = LLM_UNAVAILABLE in reply.flags
         finished = {e.id for e in still_pending} == {e.id for e in pending} and (
-            await uow.card_states.finish_drafting(
+            await uow.drafting.finish(
                 claim,
                 DraftingState.DELAYED if waiting else DraftingState.DONE,
                 not_before=_retry_at(desk, claim.failures) if waiting else None,
@@ -205,7 +203,7 @@ async def _redraft(desk: Desk, claim: WorkClaim) -> tuple[Draft | None, Draft | 
             # A message arrived or a reviewer decided while we drafted: the row stays due
             # and its next run drafts what is unanswered then.
             await uow.rollback()
-            await uow.card_states.release_drafting(claim)
+            await uow.drafting.release(claim)
             await uow.commit()
             return None, None
         revision = len(await uow.drafts.history(latest.id)) + 1

@@ -7,7 +7,7 @@ outside this package depends on SQLAlchemy. Works on SQLite (aiosqlite) and Post
 
 from __future__ import annotations
 
-from bot.storage.card_states import CardState, CardStateRepository, DraftingState, WorkClaim
+from bot.storage.card_states import CardState, CardStateRepository, DraftingState
 from bot.storage.cards import CardRepository, SlackCard
 from bot.storage.database import Database, alembic_config
 from bot.storage.deliveries import DeliveryRepository
@@ -17,11 +17,13 @@ from bot.storage.events import EventRepository
 from bot.storage.knowledge_versions import KnowledgeVersionRepository
 from bot.storage.tables import metadata
 from bot.storage.unit_of_work import UnitOfWork
+from bot.storage.work_queues import DraftingQueue, PublishingQueue, WorkClaim
 
 __all__ = [
     "CardRepository",
     "CardState",
     "CardStateRepository",
+    "DraftingQueue",
     "DraftingState",
     "ConversationRepository",
     "Database",
@@ -31,6 +33,7 @@ __all__ = [
     "EnquiryRepository",
     "EventRepository",
     "KnowledgeVersionRepository",
+    "PublishingQueue",
     "SlackCard",
     "UnitOfWork",
     "WorkClaim",

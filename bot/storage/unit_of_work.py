@@ -14,6 +14,7 @@ from bot.storage.drafts import DecisionRepository, DraftRepository
 from bot.storage.enquiries import ConversationRepository, EnquiryRepository
 from bot.storage.events import EventRepository
 from bot.storage.knowledge_versions import KnowledgeVersionRepository
+from bot.storage.work_queues import DraftingQueue, PublishingQueue
 
 
 class UnitOfWork:
@@ -40,6 +41,8 @@ class UnitOfWork:
     deliveries: DeliveryRepository
     cards: CardRepository
     card_states: CardStateRepository
+    drafting: DraftingQueue
+    publishing: PublishingQueue
     events: EventRepository
     knowledge: KnowledgeVersionRepository
 
@@ -101,5 +104,7 @@ class UnitOfWork:
         self.deliveries = DeliveryRepository(conn)
         self.cards = CardRepository(conn)
         self.card_states = CardStateRepository(conn)
+        self.drafting = DraftingQueue(conn)
+        self.publishing = PublishingQueue(conn)
         self.events = EventRepository(conn)
         self.knowledge = KnowledgeVersionRepository(conn)

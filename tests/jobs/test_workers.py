@@ -40,9 +40,7 @@ class TestDraftingQueue:
         clock = desk.clock
         assert isinstance(clock, Clock)
         async with desk.db.unit_of_work() as uow:  # another replica claims it, then dies
-            claim = await uow.card_states.claim_drafting(
-                clock(), clock() + LEASE, "other-replica", None
-            )
+            claim = await uow.drafting.claim(clock(), clock() + LEASE, "other-replica", None)
             await uow.commit()
         assert claim is not None
 
@@ -60,16 +58,14 @@ class TestDraftingQueue:
         clock = desk.clock
         assert isinstance(clock, Clock)
         async with desk.db.unit_of_work() as uow:
-            claim = await uow.card_states.claim_drafting(
-                clock(), clock() + LEASE, "slow-worker", None
-            )
+            claim = await uow.drafting.claim(clock(), clock() + LEASE, "slow-worker", None)
             await uow.commit()
         assert claim is not None
         clock.now += dt.timedelta(seconds=2)
         second = await receive_enquiry(desk, telegram(2, "Und an eine Packstation?"))
         async with desk.db.unit_of_work() as uow:  # the slow worker's draft is now too old
-            finished = await uow.card_states.finish_drafting(claim, DraftingState.DONE)
-            await uow.card_states.release_drafting(claim)
+            finished = await uow.drafting.finish(claim, DraftingState.DONE)
+            await uow.drafting.release(claim)
             await uow.commit()
 
         await reconcile_once(desk)
