@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.channels.limits import BodyLimit
 from bot.jobs.delivery import DeliveryWorker
 from bot.ports import BackgroundJob
 from bot.services import Desk
@@ -32,8 +34,15 @@ class Runtime:
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def asgi(self) -> Starlette:
-        """The HTTP app; its lifespan starts and stops the background jobs."""
-        return Starlette(routes=[Route("/healthz", _health), *self.routes], lifespan=self._lifespan)
+        """The HTTP app; its lifespan starts and stops the background jobs.
+
+        `BodyLimit` refuses bodies over 1 MB on every route, Bolt's /slack/events included.
+        """
+        return Starlette(
+            routes=[Route("/healthz", _health), *self.routes],
+            middleware=[Middleware(BodyLimit)],
+            lifespan=self._lifespan,
+        )
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:

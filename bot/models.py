@@ -7,8 +7,15 @@ ORM rows or library objects.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+# C0 control characters but tab and newline (PostgreSQL refuses NUL in text; the rest only
+# garble a card), and lone surrogates ("\ud800" in JSON), which no UTF-8 column can take.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b-\x1f]|([\ud800-\udfff])")
+# The width of the stored author name (`bot.storage.tables.EXTERNAL_LENGTH`).
+_NAME_LENGTH = 255
 
 
 class Channel(StrEnum):
@@ -180,6 +187,41 @@ class InboundMessage:
     language_hint: str | None = None
     kind: EnquiryKind = EnquiryKind.TEXT
     reply_target: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Make every text storable (see `storable_text`) and cut the name to its column.
+
+        Ids keep their length: an id too long to store is the adapter's to refuse, since a
+        cut id could match another message's.
+        """
+        clean = {
+            "external_id": storable_text(self.external_id),
+            "text": storable_text(self.text),
+            "author_id": _storable_or_none(self.author_id),
+            "author_name": _storable_or_none(self.author_name, _NAME_LENGTH),
+            "language_hint": _storable_or_none(self.language_hint),
+            "reply_target": {key: storable_text(v) for key, v in self.reply_target.items()},
+        }
+        for name, value in clean.items():
+            object.__setattr__(self, name, value)  # frozen: set once, while constructing
+
+
+def storable_text(value: str) -> str:
+    r"""Return `value` as any database can store it, whatever a platform put in it.
+
+    CRLF becomes a newline, other C0 control characters but tab and newline are dropped,
+    and lone surrogates become U+FFFD.
+
+    Usage:
+        `storable_text("a\x00b\ud800")` → `"ab\ufffd"`
+    """
+    return _UNSTORABLE.sub(
+        lambda found: "\ufffd" if found.group(1) else "", value.replace("\r\n", "\n")
+    )
+
+
+def _storable_or_none(value: str | None, limit: int | None = None) -> str | None:
+    return None if value is None else storable_text(value)[:limit]
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class ReviewWording(BaseModel):
     facts_confidence: str
     facts_suggested: str
     facts_labels: str
+    label_text_truncated: str
 
     # Card: channel, language and suggested-action names
     channel_telegram: str

@@ -34,6 +34,7 @@ from bot.channels.webhooks import (
     RejectedRequest,
     accepted,
     guarded,
+    has_storable_ids,
     hmac_sha256,
     member,
     parse_json_object,
@@ -68,38 +69,37 @@ def signed_headers(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
 def parse_generic(payload: Mapping[str, object]) -> InboundMessage:
     """Turn a signed generic payload into an inbound message.
 
+    Fields are checked as `InboundMessage` cleaned them (`bot.models.storable_text`), so an
+    id or a text of control characters only counts as missing.
+
     Raises:
         RejectedRequest: 400 naming the first field that is missing or unusable.
     """
-    external_id = text_of(payload, "id")
-    if not external_id or len(external_id) > MAX_FIELD_LENGTH:
-        raise RejectedRequest(400, "field 'id' must be a non-empty string (at most 255 chars)")
-    text = payload.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise RejectedRequest(400, "field 'text' must be a non-empty string")
-    reply_url = payload.get("reply_url")
-    if not isinstance(reply_url, str) or not _is_http_url(reply_url):
-        raise RejectedRequest(400, "field 'reply_url' must be an http(s) URL")
+    text, reply_url = payload.get("text"), payload.get("reply_url")
     author = member(payload, "author")
-    author_id = text_of(author, "id")
-    if author_id is not None and not 0 < len(author_id) <= MAX_FIELD_LENGTH:
-        raise RejectedRequest(400, "field 'author.id' must be a non-empty string")
-    name = author.get("name")
-    label = payload.get("channel")
-    language = payload.get("language")
-    return InboundMessage(
+    name, label, language = author.get("name"), payload.get("channel"), payload.get("language")
+    inbound = InboundMessage(
         channel=Channel.WEBHOOK,
-        external_id=external_id,
-        text=text,
-        author_id=author_id,
-        author_name=name[:MAX_FIELD_LENGTH] if isinstance(name, str) and name.strip() else None,
+        external_id=text_of(payload, "id") or "",
+        text=text if isinstance(text, str) else "",
+        author_id=text_of(author, "id"),
+        author_name=name if isinstance(name, str) and name.strip() else None,
         language_hint=language[:_MAX_LABEL_LENGTH] if isinstance(language, str) else None,
         reply_target={
-            "reply_url": reply_url,
-            "id": external_id,
+            "reply_url": reply_url if isinstance(reply_url, str) else "",
+            "id": text_of(payload, "id") or "",
             "source_channel": label[:_MAX_LABEL_LENGTH] if isinstance(label, str) else "",
         },
     )
+    if not 0 < len(inbound.external_id) <= MAX_FIELD_LENGTH:
+        raise RejectedRequest(400, "field 'id' must be a non-empty string (at most 255 chars)")
+    if not inbound.text.strip():
+        raise RejectedRequest(400, "field 'text' must be a non-empty string")
+    if not _is_http_url(inbound.reply_target["reply_url"]):
+        raise RejectedRequest(400, "field 'reply_url' must be an http(s) URL")
+    if not has_storable_ids(inbound):
+        raise RejectedRequest(400, "field 'author.id' must be a non-empty string (at most 255)")
+    return inbound
 
 
 class GenericWebhook:

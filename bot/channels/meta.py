@@ -29,7 +29,6 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.intake import Intake
 from bot.channels.webhooks import (
-    MAX_FIELD_LENGTH,
     accepted,
     guarded,
     hmac_sha256,
@@ -38,6 +37,7 @@ from bot.channels.webhooks import (
     parse_json_object,
     read_body,
     require_signature,
+    storable_messages,
     text_of,
 )
 from bot.models import Channel, EnquiryKind, InboundMessage
@@ -141,7 +141,7 @@ def _from_change(
         external_id=comment_id,
         text=shown,
         author_id=author_id,
-        author_name=name[:MAX_FIELD_LENGTH] if name else None,
+        author_name=name or None,
         kind=kind,
         reply_target={
             "kind": "comment",
@@ -196,5 +196,5 @@ class MetaWebhook:
         digest = hmac_sha256(self._app_secret.get_secret_value(), body).hex()
         require_signature(f"sha256={digest}", request.headers.get(SIGNATURE_HEADER))
         payload = parse_json_object(body)
-        result = await self._intake.accept_all(parse_meta(payload))
+        result = await self._intake.accept_all(storable_messages(PATH, parse_meta(payload)))
         return accepted(result.new, result.repeated)

@@ -1,12 +1,17 @@
-"""Guards every signed inbound endpoint: body size, signature, timestamp, then JSON.
+"""Guards every signed inbound endpoint: body size, signature, timestamp, JSON, then storage.
 
 Each endpoint runs the same checks in the same order, so nothing is parsed, let alone stored,
 before the signature holds:
 
-1. a body over 1 MB → 413 (read with a cap, whatever Content-Length claims);
+1. a body over 1 MB → 413 (`bot.channels.limits.BodyLimit` refuses it for the whole app,
+   `read_body` again for a route served without it);
 2. a missing or wrong signature → 401 (403 for Telegram's secret token, as Telegram does);
 3. where the scheme signs a timestamp: outside ±5 minutes → 401;
 4. not a JSON object → 400 with a short message.
+
+After the signature, a platform resends whatever does not get a 2xx, so `guarded` answers
+5xx only where a later attempt can succeed (the database is down or busy → 503); a delivery
+we can never store gets 200 with ``"stored": false`` and a log line instead.
 
 Unknown paths get Starlette's 404. Answers never echo what was sent, and logs name the
 path and the reason, never the body or a secret.
@@ -18,10 +23,14 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
+from sqlalchemy import exc as db
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from bot.errors import PermanentError, TransientError
+from bot.models import InboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +39,23 @@ MAX_BODY_BYTES = 1024 * 1024
 TIMESTAMP_TOLERANCE_SECONDS = 300
 # The database keeps external ids and names in this many characters.
 MAX_FIELD_LENGTH = 255
-# A body a little over the limit is read to the end and then refused, so the client sees the
-# 413 rather than a reset connection; beyond this we stop reading and let the socket close.
-_DRAIN_LIMIT = 8 * MAX_BODY_BYTES
+# How `guarded` answers a failure after the signature held. The database down or overloaded
+# passes: 503, and the platform delivers again. What we cannot store now we never can (a
+# value the database refuses, a duplicate we did not expect): retrying would never end.
+_TRANSIENT: tuple[type[Exception], ...] = (
+    db.OperationalError,
+    db.InterfaceError,
+    db.TimeoutError,
+    db.DisconnectionError,
+    TransientError,
+)
+_UNUSABLE: tuple[type[Exception], ...] = (
+    db.DataError,
+    db.IntegrityError,
+    ValueError,  # UnicodeError among them
+    PermanentError,
+)
+RETRY_AFTER_SECONDS = 5
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -48,7 +71,10 @@ class RejectedRequest(Exception):
 
 
 def guarded(endpoint: Endpoint) -> Endpoint:
-    """Wrap an endpoint so a refusal becomes a JSON 4xx and a failure of ours a JSON 500.
+    """Wrap an endpoint so refusals and failures become JSON answers (see `_TRANSIENT`).
+
+    A `RejectedRequest` → its 4xx; the database down or busy → 503 with Retry-After; input
+    we cannot store → 200 ``{"ok": true, "stored": false}``; anything else → 500.
 
     Usage::
 
@@ -61,15 +87,29 @@ def guarded(endpoint: Endpoint) -> Endpoint:
         except RejectedRequest as exc:
             log.info("refused %s %s: %d %s", request.method, request.url.path, exc.status, exc)
             return JSONResponse({"ok": False, "error": exc.message}, status_code=exc.status)
-        except Exception as exc:  # the edge: a 5xx makes the platform deliver again
-            # The type only: database errors quote the statement's parameters (customer text).
-            name = type(exc).__name__
-            log.error("failed %s %s: %s", request.method, request.url.path, name)  # noqa: TRY400
-            return JSONResponse(
-                {"ok": False, "error": "not processed, please retry"}, status_code=500
-            )
+        except Exception as exc:  # the edge: the answer decides whether the platform retries
+            return _failure_answer(request, exc)
 
     return run
+
+
+def _failure_answer(request: Request, exc: Exception) -> Response:
+    # The type only: database errors quote the statement's parameters (customer text).
+    where, name = f"{request.method} {request.url.path}", type(exc).__name__
+    if isinstance(exc, _TRANSIENT):
+        log.warning("deferred %s: %s, asked to retry in %ds", where, name, RETRY_AFTER_SECONDS)
+        return JSONResponse(
+            {"ok": False, "error": "temporarily unavailable, please retry"},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if isinstance(exc, _UNUSABLE):
+        log.warning("not stored %s: %s", where, name)
+        return JSONResponse(
+            {"ok": True, "stored": False, "reason": "the delivery holds data we cannot store"}
+        )
+    log.error("failed %s: %s", where, name)
+    return JSONResponse({"ok": False, "error": "not processed, please retry"}, status_code=500)
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -79,18 +119,15 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
         RejectedRequest: 413 when the body is larger than `limit`.
     """
     declared = request.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > _DRAIN_LIMIT:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise RejectedRequest(413, "request body larger than 1 MB")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > _DRAIN_LIMIT:
-            break
-        if size <= limit:
-            chunks.append(chunk)
-    if size > limit:
-        raise RejectedRequest(413, "request body larger than 1 MB")
+        if size > limit:  # the server discards the rest once we have answered
+            raise RejectedRequest(413, "request body larger than 1 MB")
+        chunks.append(chunk)
     return b"".join(chunks)
 
 
@@ -162,6 +199,30 @@ def text_of(value: Mapping[str, object], key: str) -> str | None:
     if isinstance(found, str):
         return found
     return str(found) if isinstance(found, int) else None
+
+
+def storable_messages(path: str, messages: Iterable[InboundMessage]) -> list[InboundMessage]:
+    """The messages whose ids the database can keep; the others are logged and skipped.
+
+    For platforms that resend a refused delivery: a message with an empty id (after
+    `bot.models.storable_text`) or one over `MAX_FIELD_LENGTH` can never be stored, and
+    cutting the id could make it a repeat of another message.
+    """
+    usable: list[InboundMessage] = []
+    for message in messages:
+        if has_storable_ids(message):
+            usable.append(message)
+        else:
+            log.warning(
+                "skipped a message on %s: id empty or over %d chars", path, MAX_FIELD_LENGTH
+            )
+    return usable
+
+
+def has_storable_ids(message: InboundMessage) -> bool:
+    """Whether the external id (and the author id, if any) fit the database."""
+    ids = [message.external_id] + ([message.author_id] if message.author_id is not None else [])
+    return all(0 < len(value) <= MAX_FIELD_LENGTH for value in ids)
 
 
 def accepted(new: int, repeated: int) -> JSONResponse:

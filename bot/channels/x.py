@@ -24,7 +24,6 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels.intake import Intake
 from bot.channels.webhooks import (
-    MAX_FIELD_LENGTH,
     RejectedRequest,
     accepted,
     guarded,
@@ -34,6 +33,7 @@ from bot.channels.webhooks import (
     parse_json_object,
     read_body,
     require_signature,
+    storable_messages,
     text_of,
 )
 from bot.models import Channel, InboundMessage
@@ -77,7 +77,7 @@ def _mentions(payload: Mapping[str, object], own: str | None) -> Iterator[Inboun
             external_id=post_id,
             text=text,
             author_id=user_id,
-            author_name=name[:MAX_FIELD_LENGTH] if name else None,
+            author_name=name or None,
             language_hint=lang[:8] if lang and lang not in _NO_LANGUAGE else None,
             reply_target={"kind": "tweet", "tweet_id": post_id},
         )
@@ -108,7 +108,7 @@ def _direct_messages(payload: Mapping[str, object], own: str | None) -> Iterator
             external_id=event_id,
             text=text,
             author_id=sender,
-            author_name=name[:MAX_FIELD_LENGTH] if name else None,
+            author_name=name or None,
             reply_target={"kind": "dm", "participant_id": sender},
         )
 
@@ -144,5 +144,5 @@ class XWebhook:
         digest = base64.b64encode(hmac_sha256(self._secret.get_secret_value(), body)).decode()
         require_signature(f"sha256={digest}", request.headers.get(SIGNATURE_HEADER))
         payload = parse_json_object(body)
-        result = await self._intake.accept_all(parse_x(payload))
+        result = await self._intake.accept_all(storable_messages(PATH, parse_x(payload)))
         return accepted(result.new, result.repeated)

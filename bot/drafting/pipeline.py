@@ -2,10 +2,16 @@
 
 What surrounds a drafter (which entries were found, which channel rules apply) is decided
 here once, so every drafter receives the same `DraftRequest` (see `bot.drafting.port`).
+
+`draft_reply` bounds the work one enquiry can cause: it drafts from the first
+`MAX_DRAFTED_CHARS` characters (flagging `TEXT_TRUNCATED`), and runs the preparation, which
+is synchronous CPU work, in a worker thread so the event loop keeps serving others.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +31,12 @@ DEFAULT_POLICY = ChannelPolicy(register=Register.SIE, max_length=1000)
 _QUESTION_END = re.compile(r"(?<=\?)[\s\u00a0]+")
 # A part with fewer words is a reaction ("Echt jetzt?"), not a question of its own.
 _MIN_QUESTION_WORDS = 4
+# Drafting reads this much of a post (and of each message of a burst or earlier message).
+# Retrieval grows with the text (20,000 characters took 14 s and half a GB); real enquiries
+# are far shorter, and the reviewer reads the whole post on the card anyway.
+MAX_DRAFTED_CHARS = 2000
+# The draft's flag when the enquiry was cut to `MAX_DRAFTED_CHARS` for drafting.
+TEXT_TRUNCATED = "text_truncated"
 
 
 @dataclass(frozen=True)
@@ -120,11 +132,32 @@ async def draft_reply(
     previous_draft: str | None = None,
     history: Sequence[str] = (),
 ) -> DraftReply:
-    """Draft a reply to one enquiry (or a burst of `messages`) with the configured drafter."""
-    request = prepare_request(
-        context, text, channel, author_name, language_hint, hint, messages, previous_draft, history
+    """Draft a reply to one enquiry (or a burst of `messages`) with the configured drafter.
+
+    Each text is cut to `MAX_DRAFTED_CHARS` first; when the enquiry itself was cut, the
+    reply carries the `TEXT_TRUNCATED` flag. Arguments as for `prepare_request`.
+    """
+    cut_messages = [message[:MAX_DRAFTED_CHARS] for message in messages]
+    truncated = any(len(part) > MAX_DRAFTED_CHARS for part in (text, *messages))
+    # Language detection, retrieval and triage are synchronous CPU work: in a worker thread
+    # they cannot stall other requests. They only read shared state (the ONNX sessions,
+    # Chroma, the BM25 index, lru_cache'd word lists), which is safe from several threads.
+    request = await asyncio.to_thread(
+        prepare_request,
+        context,
+        text[:MAX_DRAFTED_CHARS],
+        channel,
+        author_name,
+        language_hint,
+        hint,
+        cut_messages,
+        previous_draft,
+        [earlier[:MAX_DRAFTED_CHARS] for earlier in history],
     )
-    return await context.drafter.draft(request)
+    reply = await context.drafter.draft(request)
+    if truncated and TEXT_TRUNCATED not in reply.flags:
+        return dataclasses.replace(reply, flags=(*reply.flags, TEXT_TRUNCATED))
+    return reply
 
 
 def question_parts(text: str) -> list[str]:

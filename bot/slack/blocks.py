@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from bot.drafting.pipeline import TEXT_TRUNCATED
 from bot.models import Channel, DecisionKind, DraftAction, Language
 from bot.review import CardStatus, ReviewCard
 from bot.wording import ReviewWording, review_wording
@@ -233,6 +234,8 @@ def _facts(card: ReviewCard) -> str:
         if draft.flags:
             labels = ", ".join(f"`{escape(flag)}`" for flag in draft.flags)
             facts.append(words.facts_labels.format(labels=labels))
+        if TEXT_TRUNCATED in draft.flags:
+            facts.append(words.label_text_truncated)
     return " · ".join(facts)
 
 

@@ -9,21 +9,25 @@ SLACK_SIGNING_SECRET) or, when SLACK_APP_TOKEN is set, over Socket Mode (no publ
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.errors import InputError
@@ -42,6 +46,11 @@ from bot.wording import review_wording
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+# Members Bolt's own middleware reads without checking their type; Slack always sends them
+# as objects, so a signed body with anything else there is not a Slack payload.
+_OBJECT_MEMBERS = ("event", "view")
+# Bolt refuses a signature older than this (replay protection).
+_SIGNATURE_MAX_AGE_SECONDS = 300
 DEFAULT_API_URL = "https://slack.com/api/"
 
 
@@ -72,6 +81,10 @@ class LoggingBoard:
         """Log the card's status."""
         log.info("card %s: %s", card.conversation_id, card.status.value)
         return existing or CardRef("log", card.conversation_id)
+
+    async def find_card(self, conversation_id: str) -> CardRef | None:
+        """The logged card's reference (it is the conversation's id)."""
+        return CardRef("log", conversation_id)
 
     async def post_in_thread(self, ref: CardRef, text: str) -> None:
         """Log that a thread message would be posted."""
@@ -153,13 +166,31 @@ class _SlackService:
         return self._apps[id(desk)]
 
     def routes(self, desk: Desk) -> list[BaseRoute]:
-        """POST /slack/events in HTTP mode; nothing in Socket Mode."""
-        if self.mode is not SlackMode.HTTP:
+        """POST /slack/events in HTTP mode; nothing in Socket Mode.
+
+        Bolt parses a body before it checks the signature, and answers a body it cannot
+        parse (not UTF-8, not JSON, a JSON array, nested too deep) or a timestamp that is
+        not a number with a 500 and a traceback. So the route checks both first: unsigned →
+        401, as Bolt answers; signed but unusable → 400 (Slack never sends such a body, so
+        nothing resends it); the rest goes to Bolt.
+        """
+        if self.mode is not SlackMode.HTTP or self.settings.slack_signing_secret is None:
             return []
-        handler = AsyncSlackRequestHandler(self.app(desk))
+        app = self.app(desk)
+        secret = self.settings.slack_signing_secret.get_secret_value().encode()
 
         async def events(request: Request) -> Response:
-            return await handler.handle(request)
+            body = await request.body()
+            signed = _is_signed(secret, body, request.headers)
+            try:
+                bolt_request = to_async_bolt_request(request, body)
+            except Exception as exc:  # the edge: whatever Bolt's parsing raises, we refuse
+                return _refused(401 if not signed else 400, type(exc).__name__)
+            if not signed and not _is_ssl_check(bolt_request):
+                return _refused(401, "no valid signature")
+            if (problem := _shape_problem(bolt_request.body)) is not None:
+                return _refused(400, problem)
+            return to_starlette_response(await app.async_dispatch(bolt_request))
 
         return [Route(EVENTS_PATH, events, methods=["POST"])]
 
@@ -180,3 +211,43 @@ class _SlackService:
                 await handler.close_async()  # type: ignore[no-untyped-call]
 
         return [socket_mode]
+
+
+def _is_signed(secret: bytes, body: bytes, headers: Headers) -> bool:
+    """Whether Slack signed `body` within the last 5 minutes, as Bolt checks it.
+
+    Computed on the raw bytes: slack_sdk's verifier raises on a body that is not UTF-8,
+    and on a timestamp that is not a number.
+    """
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    signature = headers.get("x-slack-signature", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and signature.isascii()):
+        return False
+    if abs(time.time() - int(timestamp)) > _SIGNATURE_MAX_AGE_SECONDS:
+        return False
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def _shape_problem(body: dict[str, object]) -> str | None:
+    """What Bolt would trip over (it reads these members unchecked), or None."""
+    for name in _OBJECT_MEMBERS:
+        if name in body and not isinstance(body[name], dict):
+            return f"{name} is not an object"
+    actions = body.get("actions", [])
+    if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+        return "actions is not a list of objects"
+    return None
+
+
+def _is_ssl_check(request: AsyncBoltRequest) -> bool:
+    """Slack's unsigned certificate check, which Bolt answers 200 before the signature."""
+    return request.body.get("ssl_check") == "1"
+
+
+def _refused(status: int, reason: str) -> Response:
+    """Bolt's refusal for a bad signature, or ours for a body that is no Slack payload."""
+    log.info("refused POST %s: %d (%s)", EVENTS_PATH, status, reason)
+    error = "invalid request" if status == 401 else "body is not a Slack payload"
+    return JSONResponse({"error": error}, status_code=status)
