@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import uuid
 
@@ -38,7 +39,10 @@ async def receive_enquiry(desk: Desk, inbound: InboundMessage) -> Receipt:
     copy with `is_new=False`.
     """
     now = desk.clock()
-    author_key = inbound.author_id or f"anonymous:{inbound.external_id}"
+    # Without an author each message is its own conversation; hashed, the key fits its column.
+    author_key = (
+        inbound.author_id or "anonymous:" + hashlib.sha256(inbound.external_id.encode()).hexdigest()
+    )
     async with desk.db.unit_of_work() as uow:
         await uow.conversations.lock_author(inbound.channel, author_key)
         conversation_id = await _open_conversation_for(
