@@ -31,6 +31,7 @@ from telegram import Bot, Message, Update
 from telegram.error import InvalidToken, TelegramError
 
 from bot.channels.intake import Intake, IntakeResult
+from bot.channels.telegram_api import api_base_urls
 from bot.channels.telegram_polling import UpdatePoller
 from bot.channels.webhooks import (
     RejectedRequest,
@@ -50,14 +51,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 LONG_POLL_SECONDS = 10.0
 _ALLOWED_UPDATES = [Update.MESSAGE]
 _MAX_START_DELAY_SECONDS = 60.0
-
-
-def api_base_urls(api_url: str | None) -> tuple[str, str] | None:
-    """PTB's base_url and base_file_url for a Bot API server other than Telegram's."""
-    if not api_url:
-        return None
-    root = api_url.rstrip("/")
-    return f"{root}/bot", f"{root}/file/bot"
 
 
 def inbound_from_update(update: Update) -> InboundMessage | None:

@@ -15,13 +15,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
+
+from bot.channels.telegram_api import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class UpdatePoller:
             except InvalidToken:
                 raise
             except RetryAfter as exc:
-                wait = _retry_after_seconds(exc)
+                wait = retry_after_seconds(exc)
                 trouble = _report(trouble, exc, "flood control; polling again in %.0f s", wait)
                 await _pause(stop, wait)
                 continue
@@ -131,12 +131,3 @@ def _report(trouble: str | None, exc: TelegramError, then: str, seconds: float) 
     level = logging.DEBUG if kind == trouble else logging.WARNING
     log.log(level, "telegram polling: %s; " + then, kind, seconds)
     return kind
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # Without PTB_TIMEDELTA, PTB 22 returns int seconds and warns; both forms are fine.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-    return max(seconds, 0.0)

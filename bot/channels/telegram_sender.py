@@ -16,17 +16,13 @@ the httpx exception it chains as ``__cause__`` tells whether the request was wri
 
 from __future__ import annotations
 
-import datetime as dt
-import warnings
-
 import httpx
 from pydantic import SecretStr
 from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.telegram import api_base_urls
+from bot.channels.telegram_api import api_base_urls, retry_after_seconds
 from bot.errors import (
     BotError,
     OutcomeUnknownError,
@@ -133,7 +129,7 @@ def map_telegram_error(exc: TelegramError) -> BotError:
     """The outbox error for a PTB error raised by sendMessage (see the module docstring)."""
     name = type(exc).__name__
     if isinstance(exc, RetryAfter):
-        return RateLimitedError("Telegram flood control", _retry_after_seconds(exc))
+        return RateLimitedError("Telegram flood control", retry_after_seconds(exc))
     if isinstance(exc, InvalidToken):
         return PermanentError("Telegram rejected the bot token")  # PTB's text may hold it
     if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):  # BadRequest is one
@@ -144,15 +140,6 @@ def map_telegram_error(exc: TelegramError) -> BotError:
             )
         return TransientError(f"Telegram unavailable ({exc.message[:200]})")
     return PermanentError(f"Telegram refused the reply ({name}): {exc.message[:200]}")
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # Without PTB_TIMEDELTA, PTB 22 returns int seconds and warns; both forms are fine.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
-    return max(seconds, 0.0)
 
 
 def _chat_id(chat: str) -> int | str:

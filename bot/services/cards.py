@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 
 from bot.errors import BotError, NotFoundError, RateLimitedError, TransientError
 from bot.models import (
@@ -13,8 +12,8 @@ from bot.models import (
 from bot.ports import CardRef
 from bot.review import ReviewCard, load_card
 from bot.services.desk import Desk, conversation_of, load_enquiry
-from bot.services.leases import LEASE, kept_alive
-from bot.storage import WorkClaim
+from bot.services.leases import claim_work, holding
+from bot.storage import PublishingQueue, UnitOfWork, WorkClaim
 from bot.wording import review_wording
 
 log = logging.getLogger(__name__)
@@ -44,39 +43,30 @@ async def publish_next(desk: Desk) -> bool:
     return True
 
 
+def _publishing(uow: UnitOfWork) -> PublishingQueue:
+    return uow.publishing
+
+
 async def _claim_publishing(desk: Desk, conversation_id: str | None) -> WorkClaim | None:
-    now = desk.clock()
-    async with desk.db.unit_of_work() as uow:
-        claim = await uow.publishing.claim(now, now + LEASE, uuid.uuid4().hex, conversation_id)
-        await uow.commit()
-    return claim
+    return await claim_work(desk.db, desk.clock, _publishing, conversation_id)
 
 
-async def _publish_claimed(desk: Desk, claim: WorkClaim) -> CardRef | None:
-    conversation_id = claim.conversation_id
-
-    async def renew(until: dt.datetime) -> bool:
-        async with desk.db.unit_of_work() as uow:
-            renewed = await uow.publishing.renew(conversation_id, claim.token, until)
-            await uow.commit()
-        return renewed
-
+async def _publish_claimed(desk: Desk, claimed: WorkClaim) -> CardRef | None:
     try:
-        async with kept_alive(renew, desk.clock, f"card {conversation_id}"):
-            ref = await _publish(desk, claim)
+        async with holding(desk.db, desk.clock, _publishing, claimed, "card"):
+            return await _publish(desk, claimed)
     except Exception as exc:
-        wait = _publish_backoff(exc, claim.failures)
+        wait = _publish_backoff(exc, claimed.failures)
         log.warning(
             "card %s not published (%s); trying again in %.0f s",
-            conversation_id,
+            claimed.conversation_id,
             exc if isinstance(exc, BotError) else type(exc).__name__,
             wait,
         )
         async with desk.db.unit_of_work() as uow:
-            await uow.publishing.delay(claim, desk.clock() + dt.timedelta(seconds=wait))
+            await uow.publishing.delay(claimed, desk.clock() + dt.timedelta(seconds=wait))
             await uow.commit()
         return None
-    return ref
 
 
 async def _publish(desk: Desk, claim: WorkClaim) -> CardRef:

@@ -23,8 +23,8 @@ from bot.models import (
 from bot.review import KnowledgeCatalog, current_draft
 from bot.services.cards import post_history, publish_card
 from bot.services.desk import Desk, Receipt
-from bot.services.leases import LEASE, kept_alive
-from bot.storage import DraftingState, UnitOfWork, WorkClaim
+from bot.services.leases import claim_work, holding
+from bot.storage import DraftingQueue, DraftingState, UnitOfWork, WorkClaim
 
 log = logging.getLogger(__name__)
 
@@ -145,25 +145,18 @@ async def draft_next(desk: Desk) -> bool:
     return True
 
 
+def _drafting(uow: UnitOfWork) -> DraftingQueue:
+    return uow.drafting
+
+
 async def _claim_drafting(desk: Desk, conversation_id: str | None) -> WorkClaim | None:
-    now = desk.clock()
-    async with desk.db.unit_of_work() as uow:
-        claim = await uow.drafting.claim(now, now + LEASE, uuid.uuid4().hex, conversation_id)
-        await uow.commit()
-    return claim
+    return await claim_work(desk.db, desk.clock, _drafting, conversation_id)
 
 
-async def _draft_claimed(desk: Desk, claim: WorkClaim) -> Draft | None:
-    conversation_id = claim.conversation_id
-
-    async def renew(until: dt.datetime) -> bool:
-        async with desk.db.unit_of_work() as uow:
-            renewed = await uow.drafting.renew(conversation_id, claim.token, until)
-            await uow.commit()
-        return renewed
-
-    async with kept_alive(renew, desk.clock, f"drafting {conversation_id}"):
-        draft, replaced = await _redraft(desk, claim)
+async def _draft_claimed(desk: Desk, claimed: WorkClaim) -> Draft | None:
+    conversation_id = claimed.conversation_id
+    async with holding(desk.db, desk.clock, _drafting, claimed, "drafting"):
+        draft, replaced = await _redraft(desk, claimed)
     await publish_card(desk, conversation_id)
     if replaced is not None:
         await post_history(desk, conversation_id, replaced)

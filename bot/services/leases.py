@@ -11,7 +11,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol
+
+from bot.storage import Database, UnitOfWork, WorkClaim
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +26,56 @@ LEASE = dt.timedelta(seconds=30)
 RENEW_SECONDS = 10.0
 
 Renew = Callable[[dt.datetime], Awaitable[bool]]
+
+
+class LeasedQueue(Protocol):
+    """A queue of conversations in the database (`uow.drafting`, `uow.publishing`)."""
+
+    async def claim(
+        self,
+        now: dt.datetime,
+        lease_until: dt.datetime,
+        token: str,
+        conversation_id: str | None = None,
+    ) -> WorkClaim | None:
+        """Claim the next due conversation, or `conversation_id`."""
+        ...
+
+    async def renew(self, conversation_id: str, token: str, until: dt.datetime) -> bool:
+        """Extend a lease; False when it is no longer ours."""
+        ...
+
+
+# Picks a queue from a unit of work, e.g. `lambda uow: uow.drafting`.
+QueueOf = Callable[[UnitOfWork], LeasedQueue]
+
+
+async def claim_work(
+    db: Database,
+    clock: Callable[[], dt.datetime],
+    queue: QueueOf,
+    conversation_id: str | None = None,
+) -> WorkClaim | None:
+    """Claim work from `queue` in its own transaction, so other workers see the lease."""
+    now = clock()
+    async with db.unit_of_work() as uow:
+        claimed = await queue(uow).claim(now, now + LEASE, uuid.uuid4().hex, conversation_id)
+        await uow.commit()
+    return claimed
+
+
+def holding(
+    db: Database, clock: Callable[[], dt.datetime], queue: QueueOf, claimed: WorkClaim, what: str
+) -> contextlib.AbstractAsyncContextManager[None]:
+    """Keep `claimed` alive while the block runs (see `kept_alive`)."""
+
+    async def renew(until: dt.datetime) -> bool:
+        async with db.unit_of_work() as uow:
+            renewed = await queue(uow).renew(claimed.conversation_id, claimed.token, until)
+            await uow.commit()
+        return renewed
+
+    return kept_alive(renew, clock, f"{what} {claimed.conversation_id}")
 
 
 @contextlib.asynccontextmanager
