@@ -19,6 +19,7 @@ from bot.services.cards import (
     publish_next,
 )
 from bot.services.decisions import (
+    announce_escalation,
     approve_draft,
     escalate_conversation,
     regenerate_draft,
@@ -42,6 +43,7 @@ __all__ = [
     "InboundMessage",
     "Outcome",
     "Receipt",
+    "announce_escalation",
     "approve_draft",
     "card_of_draft",
     "card_of_enquiry",

@@ -95,8 +95,13 @@ async def approve_draft(
     return ActionResult(Outcome.DONE, decision, conversation_id=enquiry.conversation_id)
 
 
-async def reject_draft(desk: Desk, draft_id: str, reviewer: str, reason: str) -> ActionResult:
-    """Reject a draft with a reason; nothing is sent and the card says why."""
+async def reject_draft(
+    desk: Desk, draft_id: str, reviewer: str, reason: str, publish: bool = True
+) -> ActionResult:
+    """Reject a draft with a reason; nothing is sent and the card says why.
+
+    With `publish=False` the card is left to the publishing queue.
+    """
     async with desk.db.unit_of_work() as uow:
         draft, enquiry, blocked = await _decidable(uow, draft_id)
         if blocked is not None:
@@ -117,12 +122,20 @@ async def reject_draft(desk: Desk, draft_id: str, reviewer: str, reason: str) ->
             )
         await uow.card_states.mark_for_publish(conversation_of(enquiry))
         await uow.commit()
-    await publish_card(desk, conversation_of(enquiry))
+    if publish:
+        await publish_card(desk, conversation_of(enquiry))
+    else:
+        desk.publishing_wakeup.set()
     return ActionResult(Outcome.DONE, decision, conversation_id=enquiry.conversation_id)
 
 
-async def regenerate_draft(desk: Desk, draft_id: str, hint: str | None) -> ActionResult:
-    """Replace an undecided draft with a new one, optionally following a reviewer's hint."""
+async def regenerate_draft(
+    desk: Desk, draft_id: str, hint: str | None, draft_now: bool = True
+) -> ActionResult:
+    """Replace an undecided draft with a new one, optionally following a reviewer's hint.
+
+    The request is stored first; with `draft_now=False` a drafting worker makes the draft.
+    """
     async with desk.db.unit_of_work() as uow:
         _, enquiry, blocked = await _decidable(uow, draft_id)
         if blocked is not None:
@@ -130,14 +143,20 @@ async def regenerate_draft(desk: Desk, draft_id: str, hint: str | None) -> Actio
         # Queued first, so the click survives a crash; drafted now unless a worker has it.
         await uow.card_states.request_draft(conversation_of(enquiry), hint)
         await uow.commit()
-    await draft_conversation(desk, conversation_of(enquiry))
+    if draft_now:
+        await draft_conversation(desk, conversation_of(enquiry))
+    else:
+        desk.drafting_wakeup.set()
     return ActionResult(Outcome.DONE, conversation_id=enquiry.conversation_id)
 
 
 async def escalate_conversation(
-    desk: Desk, draft_id: str, reviewer: str, assignee: str
+    desk: Desk, draft_id: str, reviewer: str, assignee: str, announce: bool = True
 ) -> ActionResult:
-    """Hand a conversation to a person or group: the card shows the owner, the thread tells them."""
+    """Hand a conversation to a person or group: the card shows the owner, the thread tells them.
+
+    With `announce=False` only the owner is stored; call `announce_escalation` afterwards.
+    """
     async with desk.db.unit_of_work() as uow:
         draft = await uow.drafts.get(draft_id)
         if draft is None:
@@ -146,12 +165,20 @@ async def escalate_conversation(
         await uow.card_states.set_owner(conversation_of(enquiry), assignee)
         await uow.commit()
     conversation_id = conversation_of(enquiry)
+    if announce:
+        await announce_escalation(desk, conversation_id, reviewer, assignee)
+    return ActionResult(Outcome.DONE, conversation_id=conversation_id)
+
+
+async def announce_escalation(
+    desk: Desk, conversation_id: str, reviewer: str, assignee: str
+) -> None:
+    """Show the new owner on the card and tell them in its thread."""
     await publish_card(desk, conversation_id)
     ref = await card_ref(desk, conversation_id)
     if ref is not None:
         text = review_wording().thread_escalated.format(assignee=assignee, by=f"<@{reviewer}>")
         await desk.board.post_in_thread(ref, text)
-    return ActionResult(Outcome.DONE, conversation_id=conversation_id)
 
 
 async def retry_delivery(desk: Desk, draft_id: str) -> ActionResult:

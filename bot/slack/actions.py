@@ -17,7 +17,6 @@ from bot.services import (
     approve_draft,
     card_of_draft,
     card_of_enquiry,
-    publish_card,
     retry_delivery,
 )
 from bot.slack.blocks import Action, Block
@@ -89,22 +88,13 @@ async def _approved_anyway(
 async def _store_approval(
     slack: SlackDesk, actor: Actor, draft_id: str, *, send_anyway: bool
 ) -> Coroutine[object, object, None]:
-    if not await slack.may_decide(actor):
-        return _nothing()
-    result = await approve_draft(
-        slack.desk, draft_id, actor.user_id, send_anyway=send_anyway, publish=False
+    return await slack.decide(
+        actor,
+        draft_id,
+        lambda: approve_draft(
+            slack.desk, draft_id, actor.user_id, send_anyway=send_anyway, publish=False
+        ),
     )
-
-    async def after() -> None:
-        if result.conversation_id is not None:
-            await publish_card(slack.desk, result.conversation_id)
-        await slack.answer(actor, result, draft_id)
-
-    return after()
-
-
-async def _nothing() -> None:
-    return None
 
 
 # Clicks whose decision is stored before the ack, and the part that does it.

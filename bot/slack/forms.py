@@ -1,16 +1,23 @@
 """Bolt listeners for modal submissions: edit, reject, regenerate and escalate.
 
 Field problems (an empty or over-long reply, a missing reason) are answered in the ack
-itself with `response_action="errors"`, so the modal stays open and shows them. Everything
-else is acknowledged at once; the decision runs after the ack, after the reviewer check.
+itself with `response_action="errors"`, so the modal stays open and shows them. Otherwise
+the decision (after the reviewer check) is stored before the ack, so a submission Slack
+confirmed is never lost; the card, drafting and any word to the reviewer follow the ack.
 """
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
+
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.services import (
+    ActionResult,
+    Outcome,
+    announce_escalation,
     approve_draft,
+    draft_conversation,
     escalate_conversation,
     regenerate_draft,
     reject_draft,
@@ -40,9 +47,10 @@ def register_forms(app: AsyncApp, slack: SlackDesk) -> None:
                 limit=metadata.max_length,
             )
         else:
-            await ack()
             actor = actor_of(body)
-            slack.after_ack("edit", actor, _approve_edited(slack, actor, metadata, text))
+            rest = await _approve_edited(slack, actor, metadata, text)
+            await ack()
+            slack.after_ack("edit", actor, rest)
             return
         await ack(response_action="errors", errors={Field.REPLY.value: problem})
 
@@ -57,20 +65,36 @@ def register_forms(app: AsyncApp, slack: SlackDesk) -> None:
         if reason is RejectReason.OTHER and not note:
             await ack(response_action="errors", errors={Field.NOTE.value: words.form_say_why})
             return
-        await ack()
         text = (
             words.reason_with_note.format(reason=reason.label, note=note) if note else reason.label
         )
         actor = actor_of(body)
         draft_id = text_at(view, "private_metadata")
-        slack.after_ack("reject", actor, _reject(slack, actor, draft_id, text))
+        rest = await slack.decide(
+            actor,
+            draft_id,
+            lambda: reject_draft(slack.desk, draft_id, actor.user_id, text, publish=False),
+        )
+        await ack()
+        slack.after_ack("reject", actor, rest)
 
     async def regenerate_submitted(ack: AsyncAck, body: Body, view: Body) -> None:
-        await ack()
         hint = (_value(view, Field.HINT) or "").strip() or None
         actor = actor_of(body)
         draft_id = text_at(view, "private_metadata")
-        slack.after_ack("regenerate", actor, _regenerate(slack, actor, draft_id, hint))
+
+        async def draft_now(result: ActionResult) -> None:
+            if result.outcome is Outcome.DONE and result.conversation_id is not None:
+                await draft_conversation(slack.desk, result.conversation_id)
+
+        rest = await slack.decide(
+            actor,
+            draft_id,
+            lambda: regenerate_draft(slack.desk, draft_id, hint, draft_now=False),
+            then=draft_now,
+        )
+        await ack()
+        slack.after_ack("regenerate", actor, rest)
 
     async def escalate_submitted(ack: AsyncAck, body: Body, view: Body) -> None:
         user = text_at(view, *_STATE, Field.USER.value, INPUT_ACTION, "selected_user")
@@ -80,11 +104,26 @@ def register_forms(app: AsyncApp, slack: SlackDesk) -> None:
             problem = words.form_pick_one_assignee if user else words.form_pick_an_assignee
             await ack(response_action="errors", errors={Field.USER.value: problem})
             return
-        await ack()
         assignee = f"<@{user}>" if user else f"<!subteam^{group}>"
         actor = actor_of(body)
         draft_id = text_at(view, "private_metadata")
-        slack.after_ack("escalate", actor, _escalate(slack, actor, draft_id, assignee))
+
+        async def announce(result: ActionResult) -> None:
+            if result.conversation_id is not None:
+                await announce_escalation(
+                    slack.desk, result.conversation_id, actor.user_id, assignee
+                )
+
+        rest = await slack.decide(
+            actor,
+            draft_id,
+            lambda: escalate_conversation(
+                slack.desk, draft_id, actor.user_id, assignee, announce=False
+            ),
+            then=announce,
+        )
+        await ack()
+        slack.after_ack("escalate", actor, rest)
 
     app.view(Form.EDIT.value)(edit_submitted)
     app.view(Form.REJECT.value)(reject_submitted)
@@ -94,34 +133,19 @@ def register_forms(app: AsyncApp, slack: SlackDesk) -> None:
 
 async def _approve_edited(
     slack: SlackDesk, actor: Actor, metadata: EditMetadata, text: str
-) -> None:
-    if await slack.may_decide(actor):
-        result = await approve_draft(
+) -> Coroutine[object, object, None]:
+    return await slack.decide(
+        actor,
+        metadata.draft_id,
+        lambda: approve_draft(
             slack.desk,
             metadata.draft_id,
             actor.user_id,
             final_text=text,
             send_anyway=metadata.send_anyway,
-        )
-        await slack.answer(actor, result, metadata.draft_id)
-
-
-async def _reject(slack: SlackDesk, actor: Actor, draft_id: str, reason: str) -> None:
-    if await slack.may_decide(actor):
-        result = await reject_draft(slack.desk, draft_id, actor.user_id, reason)
-        await slack.answer(actor, result, draft_id)
-
-
-async def _regenerate(slack: SlackDesk, actor: Actor, draft_id: str, hint: str | None) -> None:
-    if await slack.may_decide(actor):
-        result = await regenerate_draft(slack.desk, draft_id, hint)
-        await slack.answer(actor, result, draft_id)
-
-
-async def _escalate(slack: SlackDesk, actor: Actor, draft_id: str, assignee: str) -> None:
-    if await slack.may_decide(actor):
-        result = await escalate_conversation(slack.desk, draft_id, actor.user_id, assignee)
-        await slack.answer(actor, result, draft_id)
+            publish=False,
+        ),
+    )
 
 
 def _value(view: Body, field: Field) -> str | None:

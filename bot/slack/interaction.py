@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import ClientError
@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot.models import DecisionKind
 from bot.ports import CardRef
 from bot.review import ReviewCard
-from bot.services import ActionResult, Desk, Outcome
+from bot.services import ActionResult, Desk, Outcome, publish_card
 from bot.slack.blocks import Block
 from bot.slack.board import SlackReviewBoard, map_slack_error
 from bot.slack.modals import stale_prompt
@@ -136,6 +136,32 @@ class SlackDesk:
         await self.board.tell(actor.ref, actor.user_id, explain_refusal(permission))
         return False
 
+    async def decide(
+        self,
+        actor: Actor,
+        draft_id: str,
+        store: Callable[[], Awaitable[ActionResult]],
+        then: Callable[[ActionResult], Awaitable[None]] | None = None,
+    ) -> Coroutine[object, object, None]:
+        """Store a reviewer's decision now, before the ack; return the work after the ack.
+
+        A decision Slack was told "ok" about is in the database: if the service dies
+        first, Slack shows the reviewer an error instead of the click vanishing. After the
+        ack comes `then` (by default: bring the card up to date) and a word to the reviewer.
+        """
+        if not await self.may_decide(actor):
+            return _nothing()
+        result = await store()
+
+        async def after() -> None:
+            if then is not None:
+                await then(result)
+            elif result.conversation_id is not None:
+                await publish_card(self.desk, result.conversation_id)
+            await self.answer(actor, result, draft_id)
+
+        return after()
+
     async def answer(self, actor: Actor, result: ActionResult, draft_id: str) -> None:
         """Tell the actor why their action did not go through; DONE needs no words."""
         outcome = result.outcome
@@ -183,6 +209,10 @@ class SlackDesk:
             await self.board.tell(actor.ref, actor.user_id, text)
         except Exception:  # edge: telling about a failure must not raise a second one
             log.warning("could not tell user %s about failure [%s]", actor.user_id, reference)
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _decided(words: ReviewWording, kind: DecisionKind) -> str:
