@@ -12,7 +12,8 @@ from bot.faq.embedders import UseEmbedder
 from bot.models import Channel, Delivery, DeliveryState, InboundMessage, utc_now
 from bot.services import take_in
 from bot.settings import Settings
-from bot.slack.blocks import Action
+from bot.slack.blocks import Action, Field, Form
+from bot.slack.modals import RejectReason
 from bot.storage import tables
 from tests.slack.harness import (
     CUSTOMER_CHANNEL,
@@ -28,7 +29,7 @@ from tests.slack.harness import (
     slack_settings,
     thread_replies,
 )
-from tests.stand_ins import SlackStandIn
+from tests.stand_ins import JSONObject, SlackStandIn
 
 ENQUIRY_TS = "1700000000.000001"
 
@@ -166,3 +167,35 @@ class TestSlackOutages:
         assert "not waiting for a retry" in str(slack.calls("chat.postEphemeral")[0].params["text"])
 
         assert len(customer_replies(slack)) == 1
+
+
+class TestAcknowledgedClicks:
+    async def test_an_approval_slack_was_told_ok_about_is_already_stored(
+        self, slack: SlackStandIn, settings: Settings, use_embedder: UseEmbedder
+    ) -> None:
+        async with served_app(settings, slack, use_embedder, deliver=False) as app:
+            await app.enquire(ts=ENQUIRY_TS)
+
+            response = await app.click(Action.APPROVE, draft_id_on(review_card(slack)))
+            # Read at once, no waiting: the ack comes after the decision and outbox row.
+            stored = (await app.count(tables.decisions), await app.count(tables.deliveries))
+
+        assert response.status_code == 200
+        assert stored == (1, 1)
+
+    async def test_a_rejection_slack_was_told_ok_about_is_already_stored(
+        self, slack: SlackStandIn, settings: Settings, use_embedder: UseEmbedder
+    ) -> None:
+        async with served_app(settings, slack, use_embedder, deliver=False) as app:
+            await app.enquire(ts=ENQUIRY_TS)
+            draft_id = draft_id_on(review_card(slack))
+
+            reason: JSONObject = {
+                "type": "static_select",
+                "selected_option": {"value": RejectReason.WRONG_FACTS.value},
+            }
+            response = await app.submit(Form.REJECT, draft_id, {Field.REASON: {"value": reason}})
+            stored = await app.count(tables.decisions)
+
+        assert response.status_code == 200
+        assert stored == 1
