@@ -114,7 +114,8 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(
         6, ge=1, le=50, validation_alias=_env("DELIVERY_MAX_ATTEMPTS")
     )
-    # Queue workers per replica: drafting, publishing cards, sending replies.
+    # Queue workers per replica: filing deliveries, drafting, publishing cards, sending replies.
+    filing_workers: int = Field(2, ge=1, le=16, validation_alias=_env("FILING_WORKERS"))
     drafting_workers: int = Field(4, ge=1, le=64, validation_alias=_env("DRAFTING_WORKERS"))
     publishing_workers: int = Field(4, ge=1, le=64, validation_alias=_env("PUBLISHING_WORKERS"))
     delivery_workers: int = Field(4, ge=1, le=64, validation_alias=_env("DELIVERY_WORKERS"))

@@ -165,7 +165,13 @@ async def build_runtime(
     # The service's adapters load here, not at import: the other commands start faster.
     from bot.app import Runtime
     from bot.channels import build_channels
-    from bot.jobs import DeliveryWorker, draft_forever, publish_forever, watch_knowledge
+    from bot.jobs import (
+        DeliveryWorker,
+        draft_forever,
+        file_forever,
+        publish_forever,
+        watch_knowledge,
+    )
     from bot.review import KnowledgeCatalog
     from bot.services import Desk
     from bot.slack import build_slack
@@ -191,6 +197,9 @@ async def build_runtime(
     senders = {**channels.senders, **slack.senders}
     worker = DeliveryWorker(desk, senders, max_attempts=settings.delivery_max_attempts)
 
+    async def filing(stop: asyncio.Event) -> None:
+        await file_forever(desk, stop, reconcile_seconds)
+
     async def drafting(stop: asyncio.Event) -> None:
         await draft_forever(desk, stop, reconcile_seconds)
 
@@ -205,6 +214,7 @@ async def build_runtime(
         worker=worker,
         routes=[*slack.routes(desk), *channels.routes],
         background=[
+            *[filing] * settings.filing_workers,
             *[worker.run_forever] * settings.delivery_workers,
             *[drafting] * settings.drafting_workers,
             *[publishing] * settings.publishing_workers,

@@ -1,10 +1,11 @@
-"""Hands inbound messages from every channel to the desk: store now, draft from the queue.
+"""Hands inbound messages from every channel to the desk: store now, work from the queues.
 
-Storing is what the platform's answer depends on: once `accept` returns, the message is in
-the database, its conversation is due for drafting, and a repeat of it is recognised by
-(channel, external id). Drafting, publishing and delivery run from durable queues in the
-database (`bot.jobs`), so a platform is acknowledged in milliseconds whatever the drafting
-load, and a crash after the acknowledgement loses nothing: any replica picks the work up.
+Storing is what the platform's answer depends on: once `accept_all` returns, the messages
+are in the database (the inbox, one INSERT per delivery), and a repeat is recognised by
+(channel, external id). Filing them into conversations, drafting, publishing and delivery
+run from durable queues in the database (`bot.jobs`), so a platform is acknowledged in
+milliseconds whatever the drafting load, and a crash after the acknowledgement loses
+nothing: any replica picks the work up.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.models import InboundMessage
-from bot.services import Desk, Receipt, receive_enquiry
+from bot.services import Desk
 
 log = logging.getLogger(__name__)
 
@@ -33,31 +34,30 @@ class Intake:
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
 
-    async def accept(self, inbound: InboundMessage) -> Receipt:
-        """Store the message once and queue its conversation for drafting.
+    async def accept_all(self, messages: Iterable[InboundMessage]) -> IntakeResult:
+        """Store the messages of one platform delivery in the inbox; count new and repeated.
+
+        One INSERT: once this returns, every message is in the database and a filing
+        worker files it into its conversation.
 
         Raises:
             Exception: Whatever storing raised; nothing was stored then, and the platform
                 should be told to deliver again.
         """
-        receipt = await receive_enquiry(self._desk, inbound)
-        if receipt.is_new:
-            log.info(
-                "%s enquiry %s stored (external id %s)",
-                inbound.channel.value,
-                receipt.enquiry.id,
-                inbound.external_id,
-            )
-            self._desk.drafting_wakeup.set()
-        else:
-            log.info("%s delivery %s repeated", inbound.channel.value, inbound.external_id)
-        return receipt
-
-    async def accept_all(self, messages: Iterable[InboundMessage]) -> IntakeResult:
-        """Accept the messages of one platform delivery in order; count new and repeated."""
-        new = repeated = 0
-        for inbound in messages:
-            receipt = await self.accept(inbound)
-            new += receipt.is_new
-            repeated += not receipt.is_new
-        return IntakeResult(new, repeated)
+        batch = list(messages)
+        if not batch:
+            return IntakeResult()
+        async with self._desk.db.unit_of_work() as uow:
+            new_flags = await uow.inbox.add_all(batch, self._desk.clock())
+            await uow.commit()
+        new = sum(new_flags)
+        if new:
+            self._desk.filing_wakeup.set()
+        log.info(
+            "%s delivery stored: %d new, %d repeated (%s)",
+            batch[0].channel.value,
+            new,
+            len(batch) - new,
+            ", ".join(m.external_id for m in batch[:5]) + (" …" if len(batch) > 5 else ""),
+        )
+        return IntakeResult(new, len(batch) - new)

@@ -25,12 +25,12 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 
-from sqlalchemy import exc as db
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.errors import PermanentError, TransientError
 from bot.models import InboundMessage
+from bot.storage.errors import STORAGE_UNAVAILABLE, UNSTORABLE
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +42,9 @@ MAX_FIELD_LENGTH = 255
 # How `guarded` answers a failure after the signature held. The database down or overloaded
 # passes: 503, and the platform delivers again. What we cannot store now we never can (a
 # value the database refuses, a duplicate we did not expect): retrying would never end.
-_TRANSIENT: tuple[type[Exception], ...] = (
-    db.OperationalError,
-    db.InterfaceError,
-    db.TimeoutError,
-    db.DisconnectionError,
-    TransientError,
-)
+_TRANSIENT: tuple[type[Exception], ...] = (*STORAGE_UNAVAILABLE, TransientError)
 _UNUSABLE: tuple[type[Exception], ...] = (
-    db.DataError,
-    db.IntegrityError,
+    *UNSTORABLE,
     ValueError,  # UnicodeError among them
     PermanentError,
 )

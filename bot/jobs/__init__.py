@@ -1,6 +1,6 @@
 """What runs in the background of `replydesk serve`.
 
-- `workers`: the drafting and publishing queues, drained by every replica;
+- `workers`: the filing, drafting and publishing queues, drained by every replica;
 - `delivery`: the outbox workers that send approved replies, once each;
 - `loop`: the take-work-then-wait loop they share;
 - `knowledge_watch`: re-indexes when knowledge files change.
@@ -8,11 +8,12 @@
 
 from bot.jobs.delivery import DeliveryWorker
 from bot.jobs.knowledge_watch import reload_knowledge, watch_knowledge
-from bot.jobs.workers import draft_forever, publish_forever, reconcile_once
+from bot.jobs.workers import draft_forever, file_forever, publish_forever, reconcile_once
 
 __all__ = [
     "DeliveryWorker",
     "draft_forever",
+    "file_forever",
     "publish_forever",
     "reconcile_once",
     "reload_knowledge",

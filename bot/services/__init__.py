@@ -1,7 +1,8 @@
 """Use cases of the review loop: receive, draft, decide, publish. Async functions on ports.
 
 - `desk`: the `Desk` of ports the use cases run on, inbound messages, action outcomes.
-- `intake`: store each message once; draft the whole conversation (queued, leased).
+- `filing`: file each delivery from the inbox into its customer's conversation, once.
+- `intake`: draft the whole conversation (queued, leased).
 - `decisions`: approve, edit, reject, regenerate, escalate, retry a delivery.
 - `cards`: publish review cards (queued, leased); the board follows the database.
 - `leases`: claims on queued work that a live worker keeps renewing.
@@ -27,12 +28,12 @@ from bot.services.decisions import (
     retry_delivery,
 )
 from bot.services.desk import ActionResult, Desk, Outcome, Receipt
+from bot.services.filing import file_inbox, receive_enquiry
 from bot.services.intake import (
     claim_event,
     draft_conversation,
     draft_next,
     event_seen,
-    receive_enquiry,
     take_in,
 )
 
@@ -52,6 +53,7 @@ __all__ = [
     "draft_conversation",
     "draft_next",
     "escalate_conversation",
+    "file_inbox",
     "event_seen",
     "publish_card",
     "publish_next",

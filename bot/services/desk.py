@@ -35,6 +35,7 @@ class Desk:
     # Wake-up calls for this process's workers when work was queued here; only a shortcut:
     # every worker also polls the database, which is where work is queued and claimed.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    filing_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     drafting_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     publishing_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 

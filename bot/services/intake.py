@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import uuid
 
@@ -12,7 +11,6 @@ from bot.drafting.pipeline import draft_reply
 from bot.drafting.port import DraftReply
 from bot.errors import TransientError
 from bot.models import (
-    Channel,
     Draft,
     DraftAction,
     Enquiry,
@@ -23,74 +21,11 @@ from bot.models import (
 from bot.review import KnowledgeCatalog, current_draft
 from bot.services.cards import post_history, publish_card
 from bot.services.desk import Desk, Receipt
+from bot.services.filing import receive_enquiry
 from bot.services.leases import claim_work, holding
 from bot.storage import DraftingQueue, DraftingState, UnitOfWork, WorkClaim
 
 log = logging.getLogger(__name__)
-
-# How far back a customer's open (undecided) conversation is looked for.
-_CONVERSATION_MAX_AGE = dt.timedelta(days=7)
-
-
-async def receive_enquiry(desk: Desk, inbound: InboundMessage) -> Receipt:
-    """Store an inbound message once and attach it to the customer's open conversation.
-
-    A repeated delivery (same channel and external id) stores nothing and returns the first
-    copy with `is_new=False`.
-    """
-    now = desk.clock()
-    # Without an author each message is its own conversation; hashed, the key fits its column.
-    author_key = (
-        inbound.author_id or "anonymous:" + hashlib.sha256(inbound.external_id.encode()).hexdigest()
-    )
-    async with desk.db.unit_of_work() as uow:
-        await uow.conversations.lock_author(inbound.channel, author_key)
-        conversation_id = await _open_conversation_for(
-            uow, inbound.channel, author_key, now, desk.conversation_window
-        )
-        enquiry, is_new = await uow.enquiries.add(
-            Enquiry(
-                id=uuid.uuid4().hex,
-                channel=inbound.channel,
-                external_id=inbound.external_id,
-                text=inbound.text,
-                author_id=author_key,
-                author_name=inbound.author_name,
-                language_hint=inbound.language_hint,
-                kind=inbound.kind,
-                conversation_id=conversation_id,
-                reply_target=dict(inbound.reply_target),
-                received_at=now,
-            )
-        )
-        if not is_new:
-            # Roll back: a conversation opened for a duplicate must not linger.
-            return Receipt(enquiry, False, enquiry.conversation_id or conversation_id)
-        await uow.card_states.ensure(conversation_id, enquiry.id)
-        await uow.card_states.set_drafting(conversation_id, DraftingState.PENDING)
-        await uow.commit()
-    return Receipt(enquiry, True, conversation_id)
-
-
-async def _open_conversation_for(
-    uow: UnitOfWork, channel: Channel, author_key: str, now: dt.datetime, window: dt.timedelta
-) -> str:
-    """Pick the conversation a new message joins, or open one.
-
-    A message joins the customer's conversation on the channel while that conversation is
-    undecided (the draft is redone to answer everything), or when the conversation's last
-    message is less than `window` old even if a reply went out already (a quick follow-up
-    stays on the same card and gets a draft of its own).
-    """
-    recent = await uow.conversations.find_open(channel, author_key, now - window)
-    if recent is not None and await uow.enquiries.in_conversation(recent):
-        return recent
-    latest = await uow.conversations.find_open(channel, author_key, now - _CONVERSATION_MAX_AGE)
-    if latest is not None and await uow.enquiries.in_conversation(latest):
-        draft = await current_draft(uow, latest)
-        if draft is None or await uow.decisions.for_draft(draft.id) is None:
-            return latest
-    return await uow.conversations.open(channel, author_key, at=now)
 
 
 async def _unanswered(

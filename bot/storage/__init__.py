@@ -14,6 +14,7 @@ from bot.storage.deliveries import DeliveryRepository
 from bot.storage.drafts import DecisionRepository, DraftRepository
 from bot.storage.enquiries import ConversationRepository, EnquiryRepository
 from bot.storage.events import EventRepository
+from bot.storage.inbox import InboxEntry, InboxRepository
 from bot.storage.knowledge_versions import KnowledgeVersionRepository
 from bot.storage.tables import metadata
 from bot.storage.unit_of_work import UnitOfWork
@@ -32,6 +33,8 @@ __all__ = [
     "DraftRepository",
     "EnquiryRepository",
     "EventRepository",
+    "InboxEntry",
+    "InboxRepository",
     "KnowledgeVersionRepository",
     "PublishingQueue",
     "SlackCard",

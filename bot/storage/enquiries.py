@@ -73,6 +73,14 @@ class EnquiryRepository:
             await self._touch_conversation(stored.conversation_id, stored.received_at)
         return stored, created is not None
 
+    async def find(self, channel: Channel, external_id: str) -> Enquiry | None:
+        """The enquiry a channel delivered under `external_id`, if it was stored."""
+        query = sa.select(enquiries).where(
+            enquiries.c.channel == channel.value, enquiries.c.external_id == external_id
+        )
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else _from_row(row)
+
     async def get(self, enquiry_id: str) -> Enquiry | None:
         """Return the enquiry with `enquiry_id`, or None if there is none."""
         query = sa.select(enquiries).where(enquiries.c.id == enquiry_id)

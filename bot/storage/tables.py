@@ -83,6 +83,24 @@ conversations = sa.Table(
     sa.Index(None, "channel", "author_id", "last_message_at"),
 )
 
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    # What the platforms delivered, stored before they are acknowledged: one INSERT per
+    # delivery, so acknowledging stays fast under load. Filing workers then file each
+    # message as an enquiry of its customer's conversation (`filed_at`), or record why it
+    # could not be (`rejected`). The unique key makes a repeated delivery a no-op.
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    _enum("channel"),
+    sa.Column("external_id", sa.String(EXTERNAL_LENGTH), nullable=False),
+    sa.Column("message", sa.JSON(), nullable=False),
+    _stamp("received_at"),
+    _stamp("filed_at", nullable=True),
+    sa.Column("rejected", sa.String(EXTERNAL_LENGTH)),
+    sa.UniqueConstraint("channel", "external_id"),
+    sa.Index(None, "filed_at", "seq"),
+)
+
 enquiries = sa.Table(
     "enquiries",
     metadata,

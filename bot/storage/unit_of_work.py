@@ -13,6 +13,7 @@ from bot.storage.deliveries import DeliveryRepository
 from bot.storage.drafts import DecisionRepository, DraftRepository
 from bot.storage.enquiries import ConversationRepository, EnquiryRepository
 from bot.storage.events import EventRepository
+from bot.storage.inbox import InboxRepository
 from bot.storage.knowledge_versions import KnowledgeVersionRepository
 from bot.storage.work_queues import DraftingQueue, PublishingQueue
 
@@ -34,6 +35,7 @@ class UnitOfWork:
             await uow.commit()
     """
 
+    inbox: InboxRepository
     enquiries: EnquiryRepository
     conversations: ConversationRepository
     drafts: DraftRepository
@@ -97,6 +99,7 @@ class UnitOfWork:
 
     def _bind(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self.inbox = InboxRepository(conn)
         self.enquiries = EnquiryRepository(conn)
         self.conversations = ConversationRepository(conn)
         self.drafts = DraftRepository(conn)

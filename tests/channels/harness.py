@@ -79,13 +79,24 @@ class LiveApp:
     url: str
     http: httpx.AsyncClient
 
+    async def filed(self) -> None:
+        """Wait until the filing workers have filed every delivery the app acknowledged."""
+
+        async def inbox_empty() -> bool:
+            async with self.runtime.desk.db.unit_of_work() as uow:
+                return await uow.inbox.unfiled() == 0
+
+        await eventually(inbox_empty)
+
     async def count(self, table: sa.Table) -> int:
-        """Rows in a table of the app's database."""
+        """Rows in a table of the app's database, once the inbox is filed."""
+        await self.filed()
         async with self.runtime.desk.db.engine.connect() as conn:
             return int((await conn.execute(sa.select(sa.func.count()).select_from(table))).one()[0])
 
     async def enquiries(self) -> list[Enquiry]:
-        """Every stored enquiry, oldest first."""
+        """Every stored enquiry, oldest first, once the inbox is filed."""
+        await self.filed()
         async with self.runtime.desk.db.unit_of_work() as uow:
             return list(reversed(await uow.enquiries.list_recent(limit=10_000)))
 
