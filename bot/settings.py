@@ -34,6 +34,14 @@ def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 
 
+class ServiceRole(StrEnum):
+    """What one `replydesk serve` process runs; every role shares the database's queues."""
+
+    ALL = "all"  # inbound routes and polling, and the queue workers (the default)
+    WEB = "web"  # inbound routes and polling only: acknowledging never waits for drafting
+    WORKER = "worker"  # filing, drafting, publishing and delivery only (and /healthz)
+
+
 class Settings(BaseSettings):
     """ReplyDesk configuration, read from the environment and an optional `.env` file."""
 
@@ -114,6 +122,8 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(
         6, ge=1, le=50, validation_alias=_env("DELIVERY_MAX_ATTEMPTS")
     )
+    # What this process runs: everything, only the inbound side, or only the queue workers.
+    role: ServiceRole = Field(ServiceRole.ALL, validation_alias=_env("REPLYDESK_ROLE"))
     # Queue workers per replica: filing deliveries, drafting, publishing cards, sending replies.
     filing_workers: int = Field(2, ge=1, le=16, validation_alias=_env("FILING_WORKERS"))
     drafting_workers: int = Field(4, ge=1, le=64, validation_alias=_env("DRAFTING_WORKERS"))

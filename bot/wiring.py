@@ -34,10 +34,11 @@ from bot.faq import (
 )
 from bot.llm.server import LlmServer
 from bot.models import EmbeddingModel, RetrievalMode
-from bot.settings import EmbeddingsProvider, LlmProvider, Settings
+from bot.settings import EmbeddingsProvider, LlmProvider, ServiceRole, Settings
 
 if TYPE_CHECKING:
     from bot.app import Runtime
+    from bot.ports import BackgroundJob
 
 
 @cache
@@ -167,6 +168,7 @@ async def build_runtime(
     from bot.channels import build_channels
     from bot.jobs import (
         DeliveryWorker,
+        Pace,
         draft_forever,
         file_forever,
         publish_forever,
@@ -197,30 +199,36 @@ async def build_runtime(
     senders = {**channels.senders, **slack.senders}
     worker = DeliveryWorker(desk, senders, max_attempts=settings.delivery_max_attempts)
 
+    pace = Pace()  # the queue workers give way while requests are queuing
+
     async def filing(stop: asyncio.Event) -> None:
-        await file_forever(desk, stop, reconcile_seconds)
+        await file_forever(desk, stop, reconcile_seconds, pace)
+
+    async def delivering(stop: asyncio.Event) -> None:
+        await worker.run_forever(stop, pace=pace)
 
     async def drafting(stop: asyncio.Event) -> None:
-        await draft_forever(desk, stop, reconcile_seconds)
+        await draft_forever(desk, stop, reconcile_seconds, pace)
 
     async def publishing(stop: asyncio.Event) -> None:
-        await publish_forever(desk, stop, reconcile_seconds)
+        await publish_forever(desk, stop, reconcile_seconds, pace)
 
     async def watch(stop: asyncio.Event) -> None:
         await watch_knowledge(desk, settings.knowledge_dir, reopen, stop)
 
+    inbound: list[BackgroundJob] = [*slack.background(desk), *channels.background]
+    queues: list[BackgroundJob] = [
+        *[filing] * settings.filing_workers,
+        *[delivering] * settings.delivery_workers,
+        *[drafting] * settings.drafting_workers,
+        *[publishing] * settings.publishing_workers,
+    ]
+    web = settings.role is not ServiceRole.WORKER
+    work = settings.role is not ServiceRole.WEB
     return Runtime(
         desk=desk,
         worker=worker,
-        routes=[*slack.routes(desk), *channels.routes],
-        background=[
-            *[filing] * settings.filing_workers,
-            *[worker.run_forever] * settings.delivery_workers,
-            *[drafting] * settings.drafting_workers,
-            *[publishing] * settings.publishing_workers,
-            watch,
-            *slack.background(desk),
-            *channels.background,
-        ],
+        routes=[*slack.routes(desk), *channels.routes] if web else [],
+        background=[*(inbound if web else []), *([pace.watch, *queues] if work else []), watch],
         shutdown=[*slack.shutdown, *channels.shutdown],
     )

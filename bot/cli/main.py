@@ -28,7 +28,7 @@ from bot.drafting import draft_reply
 from bot.errors import BotError
 from bot.faq import OpenedKnowledge, import_faq
 from bot.resources import SAMPLE_ENQUIRIES
-from bot.settings import Settings
+from bot.settings import ServiceRole, Settings
 from bot.wiring import build_drafting, open_knowledge
 
 app = typer.Typer(
@@ -144,16 +144,35 @@ def demo(
 
 
 @app.command()
-def serve() -> None:
-    """Run the review service: Slack, channel webhooks and the delivery worker over HTTP."""
+def serve(
+    role: Annotated[
+        ServiceRole | None,
+        typer.Option(
+            help="all: everything (default); web: inbound only; worker: the queues only "
+            "(REPLYDESK_ROLE)"
+        ),
+    ] = None,
+) -> None:
+    """Run the review service: Slack, channel webhooks and the queue workers over HTTP."""
+    import gc
+    import sys
+
     import uvicorn
 
     from bot.cli.logs import configure_service_logging
     from bot.wiring import build_runtime
 
     configure_service_logging()
-    settings = Settings()
+    settings = Settings() if role is None else Settings(role=role)
     runtime = asyncio.run(build_runtime(settings))
+    # The models, indexes and vocabularies loaded at start-up are millions of objects that
+    # live as long as the process: frozen, the garbage collector stops walking them, which
+    # otherwise paused the service for seconds every few seconds under load.
+    gc.collect()
+    gc.freeze()
+    # Drafting's CPU work runs in a thread; a shorter switch interval lets the event loop
+    # take the GIL back sooner, so acknowledging stays quick while drafting runs.
+    sys.setswitchinterval(0.001)
     # log_config=None: uvicorn's own config would give its loggers handlers that bypass ours.
     uvicorn.run(
         runtime.asgi(), host=settings.server_host, port=settings.server_port, log_config=None

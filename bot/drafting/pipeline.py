@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bot.drafting.language import detect_language
@@ -37,6 +39,7 @@ _MIN_QUESTION_WORDS = 4
 MAX_DRAFTED_CHARS = 2000
 # The draft's flag when the enquiry was cut to `MAX_DRAFTED_CHARS` for drafting.
 TEXT_TRUNCATED = "text_truncated"
+_PREPARING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drafting")
 
 
 @dataclass(frozen=True)
@@ -142,17 +145,22 @@ async def draft_reply(
     # Language detection, retrieval and triage are synchronous CPU work: in a worker thread
     # they cannot stall other requests. They only read shared state (the ONNX sessions,
     # Chroma, the BM25 index, lru_cache'd word lists), which is safe from several threads.
-    request = await asyncio.to_thread(
-        prepare_request,
-        context,
-        text[:MAX_DRAFTED_CHARS],
-        channel,
-        author_name,
-        language_hint,
-        hint,
-        cut_messages,
-        previous_draft,
-        [earlier[:MAX_DRAFTED_CHARS] for earlier in history],
+    # One thread for all of them: several CPU-bound threads would take the GIL from the
+    # event loop in turn and slow every request down.
+    request = await asyncio.get_running_loop().run_in_executor(
+        _PREPARING,
+        functools.partial(
+            prepare_request,
+            context,
+            text[:MAX_DRAFTED_CHARS],
+            channel,
+            author_name,
+            language_hint,
+            hint,
+            cut_messages,
+            previous_draft,
+            [earlier[:MAX_DRAFTED_CHARS] for earlier in history],
+        ),
     )
     reply = await context.drafter.draft(request)
     if truncated and TEXT_TRUNCATED not in reply.flags:

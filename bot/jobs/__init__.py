@@ -3,15 +3,18 @@
 - `workers`: the filing, drafting and publishing queues, drained by every replica;
 - `delivery`: the outbox workers that send approved replies, once each;
 - `loop`: the take-work-then-wait loop they share;
+- `pace`: holds the workers back while requests are queuing;
 - `knowledge_watch`: re-indexes when knowledge files change.
 """
 
 from bot.jobs.delivery import DeliveryWorker
 from bot.jobs.knowledge_watch import reload_knowledge, watch_knowledge
+from bot.jobs.pace import Pace
 from bot.jobs.workers import draft_forever, file_forever, publish_forever, reconcile_once
 
 __all__ = [
     "DeliveryWorker",
+    "Pace",
     "draft_forever",
     "file_forever",
     "publish_forever",

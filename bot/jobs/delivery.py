@@ -23,6 +23,7 @@ from tenacity import wait_exponential_jitter
 
 from bot.errors import OutcomeUnknownError, PermanentError, RateLimitedError, TransientError
 from bot.jobs.loop import work_forever
+from bot.jobs.pace import Pace
 from bot.models import Channel, Delivery
 from bot.ports import ReplySender
 from bot.services import Desk, publish_card
@@ -97,7 +98,9 @@ class DeliveryWorker:
             handled += 1
         return handled
 
-    async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+    async def run_forever(
+        self, stop: asyncio.Event, poll_seconds: float = 1.0, pace: Pace | None = None
+    ) -> None:
         """Deliver until `stop` is set, waking early when an approval queues a reply.
 
         Run several at once for several workers. Each round also recovers rows whose
@@ -112,7 +115,7 @@ class DeliveryWorker:
                 await self.recover()
             return await self.run_once() is not None
 
-        await work_forever("delivery", step, self._desk.outbox_wakeup, stop, poll_seconds)
+        await work_forever("delivery", step, self._desk.outbox_wakeup, stop, poll_seconds, pace)
 
     async def _send(self, delivery: Delivery) -> Delivery:
         sender = self._senders.get(delivery.channel)

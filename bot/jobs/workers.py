@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.jobs.loop import work_forever
+from bot.jobs.pace import Pace
 from bot.services import Desk, draft_next, file_inbox, publish_next
 
 # Enough for one drain of a busy queue; a test or the CLI never loops forever on it.
@@ -40,28 +41,34 @@ async def reconcile_once(desk: Desk) -> int:
     return handled
 
 
-async def file_forever(desk: Desk, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+async def file_forever(
+    desk: Desk, stop: asyncio.Event, poll_seconds: float = 1.0, pace: Pace | None = None
+) -> None:
     """One filing worker: file inbox deliveries into conversations until `stop` is set."""
 
     async def step() -> bool:
         return await file_inbox(desk) > 0
 
-    await work_forever("filing", step, desk.filing_wakeup, stop, poll_seconds)
+    await work_forever("filing", step, desk.filing_wakeup, stop, poll_seconds, pace)
 
 
-async def draft_forever(desk: Desk, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+async def draft_forever(
+    desk: Desk, stop: asyncio.Event, poll_seconds: float = 1.0, pace: Pace | None = None
+) -> None:
     """One drafting worker: draft due conversations until `stop` is set."""
 
     async def step() -> bool:
         return await draft_next(desk)
 
-    await work_forever("drafting", step, desk.drafting_wakeup, stop, poll_seconds)
+    await work_forever("drafting", step, desk.drafting_wakeup, stop, poll_seconds, pace)
 
 
-async def publish_forever(desk: Desk, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+async def publish_forever(
+    desk: Desk, stop: asyncio.Event, poll_seconds: float = 1.0, pace: Pace | None = None
+) -> None:
     """One publishing worker: bring cards that are behind up to date until `stop` is set."""
 
     async def step() -> bool:
         return await publish_next(desk)
 
-    await work_forever("publishing", step, desk.publishing_wakeup, stop, poll_seconds)
+    await work_forever("publishing", step, desk.publishing_wakeup, stop, poll_seconds, pace)

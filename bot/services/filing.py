@@ -33,23 +33,23 @@ _CONVERSATION_MAX_AGE = dt.timedelta(days=7)
 
 async def _open_conversation_for(
     uow: UnitOfWork, channel: Channel, author_key: str, now: dt.datetime, window: dt.timedelta
-) -> str:
-    """Pick the conversation a new message joins, or open one.
+) -> tuple[str, bool]:
+    """Pick the conversation a new message joins, or open one; tell whether it is new.
 
     A message joins the customer's conversation on the channel while that conversation is
     undecided (the draft is redone to answer everything), or when the conversation's last
     message is less than `window` old even if a reply went out already (a quick follow-up
     stays on the same card and gets a draft of its own).
     """
-    recent = await uow.conversations.find_open(channel, author_key, now - window)
-    if recent is not None and await uow.enquiries.in_conversation(recent):
-        return recent
-    latest = await uow.conversations.find_open(channel, author_key, now - _CONVERSATION_MAX_AGE)
-    if latest is not None and await uow.enquiries.in_conversation(latest):
-        draft = await current_draft(uow, latest)
+    latest = await uow.conversations.latest(channel, author_key, now - _CONVERSATION_MAX_AGE)
+    if latest is not None:
+        conversation_id, last_message_at = latest
+        if last_message_at >= now - window:
+            return conversation_id, False
+        draft = await current_draft(uow, conversation_id)
         if draft is None or await uow.decisions.for_draft(draft.id) is None:
-            return latest
-    return await uow.conversations.open(channel, author_key, at=now)
+            return conversation_id, False
+    return await uow.conversations.open(channel, author_key, at=now), True
 
 
 async def receive_enquiry(desk: Desk, inbound: InboundMessage) -> Receipt:
@@ -128,7 +128,7 @@ async def file_message(
     existing = await uow.enquiries.find(inbound.channel, inbound.external_id)
     if existing is not None:
         return Receipt(existing, False, existing.conversation_id or "")
-    conversation_id = await _open_conversation_for(uow, inbound.channel, key, at, window)
+    conversation_id, opened = await _open_conversation_for(uow, inbound.channel, key, at, window)
     enquiry, is_new = await uow.enquiries.add(
         Enquiry(
             id=uuid.uuid4().hex,
@@ -144,7 +144,8 @@ async def file_message(
             received_at=at,
         )
     )
-    if is_new:
-        await uow.card_states.ensure(conversation_id, enquiry.id)
+    if is_new and opened:
+        await uow.card_states.open(conversation_id, enquiry.id)
+    elif is_new:
         await uow.card_states.set_drafting(conversation_id, DraftingState.PENDING)
     return Receipt(enquiry, is_new, enquiry.conversation_id or conversation_id)

@@ -58,6 +58,19 @@ class CardStateRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
+    async def open(self, conversation_id: str, root_enquiry_id: str) -> None:
+        """Create the state of a conversation opened just now (pending draft, to publish)."""
+        await self._conn.execute(
+            sa.insert(card_states).values(
+                conversation_id=conversation_id,
+                root_enquiry_id=root_enquiry_id,
+                owner=None,
+                drafting=DraftingState.PENDING.value,
+                needs_publish=True,
+                updated_at=utc_now(),
+            )
+        )
+
     async def ensure(self, conversation_id: str, root_enquiry_id: str) -> CardState:
         """Create the conversation's state if missing (pending draft, to publish)."""
         insert = upsert_insert(self._conn, card_states).values(

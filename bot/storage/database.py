@@ -16,6 +16,11 @@ from bot.errors import InputError
 from bot.storage.unit_of_work import UnitOfWork
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Connections per process: the queue workers (16 by default) plus requests in flight.
+POOL_SIZE = 24
+POOL_OVERFLOW = 16
+# A request waits this long for a connection before the caller answers 503 (storage busy).
+POOL_TIMEOUT_SECONDS = 5.0
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -106,7 +111,17 @@ class Database:
         self._is_sqlite = self._url.get_backend_name() == "sqlite"
         if self._is_sqlite and _sqlite_file(self._url) is None:
             raise InputError("SQLite needs a plain file path; in-memory and file: URIs are refused")
-        self._engine = create_async_engine(self._url, echo=echo, pool_pre_ping=not self._is_sqlite)
+        # Every queue worker and each request in flight holds a connection for a moment; a
+        # pool smaller than that makes requests queue for connections under load, and
+        # overflow connections closed on return are reopened again and again.
+        self._engine = create_async_engine(
+            self._url,
+            echo=echo,
+            pool_pre_ping=not self._is_sqlite,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
+        )
         if self._is_sqlite:
             _configure_sqlite(self._engine, round(busy_timeout * 1000))
 

@@ -67,8 +67,12 @@ class EnquiryRepository:
         """
         insert = upsert_insert(self._conn, enquiries).values(_to_row(enquiry))
         insert = insert.on_conflict_do_nothing(index_elements=["channel", "external_id"])
-        created = (await self._conn.execute(insert.returning(enquiries.c.id))).first()
-        stored = await self._by_external_id(enquiry.channel, enquiry.external_id)
+        created = (await self._conn.execute(insert.returning(*enquiries.c))).first()
+        stored = (
+            _from_row(created)
+            if created is not None
+            else await self._by_external_id(enquiry.channel, enquiry.external_id)
+        )
         if created is not None and stored.conversation_id is not None:
             await self._touch_conversation(stored.conversation_id, stored.received_at)
         return stored, created is not None
@@ -141,19 +145,18 @@ class ConversationRepository:
                 sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
             )
 
-    async def find_open(self, channel: Channel, author_id: str, since: dt.datetime) -> str | None:
-        """Return the author's conversation with a message at or after `since`, if any.
+    async def latest(
+        self, channel: Channel, author_id: str, since: dt.datetime
+    ) -> tuple[str, dt.datetime] | None:
+        """The author's most recently active conversation since `since`, with its last message.
 
         Args:
             channel: Where the author writes.
             author_id: The channel's id of the author.
-            since: Conversations quiet since before this moment count as closed.
-
-        Returns:
-            The id of the most recently active open conversation, or None.
+            since: Conversations quiet since before this moment are left out.
         """
         query = (
-            sa.select(conversations.c.id)
+            sa.select(conversations.c.id, conversations.c.last_message_at)
             .where(
                 conversations.c.channel == channel.value,
                 conversations.c.author_id == author_id,
@@ -162,8 +165,8 @@ class ConversationRepository:
             .order_by(conversations.c.last_message_at.desc())
             .limit(1)
         )
-        found = (await self._conn.execute(query)).scalar_one_or_none()
-        return None if found is None else str(found)
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else (str(row.id), row.last_message_at)
 
     async def open(self, channel: Channel, author_id: str, at: dt.datetime | None = None) -> str:
         """Start a conversation and return its new id.

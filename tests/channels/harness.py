@@ -174,7 +174,7 @@ async def serve_app(
         runtime.desk.clock = clock
     if not deliver:
         runtime.background = [
-            job for job in runtime.background if job != runtime.worker.run_forever
+            job for job in runtime.background if getattr(job, "__name__", "") != "delivering"
         ]
     config = uvicorn.Config(
         runtime.asgi(), host="127.0.0.1", port=0, lifespan="on", log_level="warning"

@@ -237,7 +237,7 @@ async def served_app(
     )
     if not deliver:
         runtime.background = [
-            job for job in runtime.background if job != runtime.worker.run_forever
+            job for job in runtime.background if getattr(job, "__name__", "") != "delivering"
         ]
     if before_serving is not None:
         await runtime.desk.db.migrate()

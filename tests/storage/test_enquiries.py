@@ -107,14 +107,14 @@ async def test_conversation_stays_open_while_the_author_keeps_writing(database: 
 
     async with database.unit_of_work() as uow:
         since = T0 + dt.timedelta(minutes=10)
-        found = await uow.conversations.find_open(Channel.TELEGRAM, "user-7", since)
-        too_late = await uow.conversations.find_open(
+        found = await uow.conversations.latest(Channel.TELEGRAM, "user-7", since)
+        too_late = await uow.conversations.latest(
             Channel.TELEGRAM, "user-7", later + dt.timedelta(seconds=1)
         )
-        other_author = await uow.conversations.find_open(Channel.TELEGRAM, "user-8", T0)
+        other_author = await uow.conversations.latest(Channel.TELEGRAM, "user-8", T0)
         thread = await uow.enquiries.in_conversation(conversation)
 
-    assert found == conversation
+    assert found == (conversation, later)
     assert too_late is None
     assert other_author is None
     assert [enquiry.external_id for enquiry in thread] == ["a", "b"]
