@@ -16,9 +16,10 @@ from bot.errors import InputError
 from bot.storage.unit_of_work import UnitOfWork
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-# Connections per process: the queue workers (16 by default) plus requests in flight.
-POOL_SIZE = 24
-POOL_OVERFLOW = 16
+# Connections per process: the queue workers (14 by default) plus requests in flight. At
+# most 30 a process, so three replicas fit PostgreSQL's default max_connections of 100.
+POOL_SIZE = 20
+POOL_OVERFLOW = 10
 # A request waits this long for a connection before the caller answers 503 (storage busy).
 POOL_TIMEOUT_SECONDS = 5.0
 
