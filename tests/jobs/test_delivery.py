@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from bot.errors import OutcomeUnknownError, PermanentError, RateLimitedError, TransientError
 from bot.jobs.delivery import DeliveryWorker
-from bot.models import Channel, DeliveryState
+from bot.models import Channel, Delivery, DeliveryState
 from bot.review import CardStatus
 from bot.services import (
     Desk,
@@ -137,3 +138,69 @@ class TestDelivery:
         card = board(desk).latest()
         assert card.status is CardStatus.DELIVERY_FAILED
         assert card.delivery is not None and "chat not found" in (card.delivery.last_error or "")
+
+
+class HangingSender(RecordingSender):
+    """Hangs on the reply to one chat until released; sends the others at once."""
+
+    def __init__(self, hang_chat: str) -> None:
+        super().__init__(Channel.TELEGRAM)
+        self.hang_chat = hang_chat
+        self.release = asyncio.Event()
+        self._sent_one = asyncio.Event()
+
+    async def send(self, delivery: Delivery) -> str:
+        if delivery.reply_target.get("chat_id") == self.hang_chat:
+            await self.release.wait()
+        sent = await super().send(delivery)
+        self._sent_one.set()
+        return sent
+
+    async def wait_until_sent(self, count: int) -> None:
+        async with asyncio.timeout(10):
+            while len(self.sent) < count:
+                self._sent_one.clear()
+                await self._sent_one.wait()
+
+
+class TestNoHeadOfLineBlocking:
+    async def test_a_receiver_that_hangs_holds_up_only_its_own_reply(self, desk: Desk) -> None:
+        for n, chat in enumerate(["hangs", "quick-1", "quick-2"], start=1):
+            inbound = telegram(n, "Wie lange habe ich Zeit für eine Rücksendung?", author=chat)
+            inbound.reply_target["chat_id"] = chat
+            receipt = await take_in(desk, inbound)
+            await approve_draft(desk, await current_draft_id(desk, receipt.conversation_id), "U1")
+        sender = HangingSender("hangs")
+        worker = DeliveryWorker(desk, {Channel.TELEGRAM: sender})
+        stop = asyncio.Event()
+        workers = [asyncio.create_task(worker.run_forever(stop, 0.05)) for _ in range(2)]
+
+        try:
+            await sender.wait_until_sent(2)
+            quick = sorted(d.reply_target["chat_id"] for d in sender.sent)
+            sender.release.set()
+            await sender.wait_until_sent(3)
+        finally:
+            stop.set()
+            sender.release.set()
+            await asyncio.gather(*workers)
+
+        assert quick == ["quick-1", "quick-2"]
+        assert len(sender.sent) == 3
+
+    async def test_a_rate_limit_waits_as_asked_without_using_up_attempts(self, desk: Desk) -> None:
+        receipt = await take_in(desk, telegram(1, "Wie lange habe ich Zeit für eine Rücksendung?"))
+        await approve_draft(desk, await current_draft_id(desk, receipt.conversation_id), "U1")
+        sender = RecordingSender(
+            Channel.TELEGRAM, failures=[RateLimitedError("429", 1) for _ in range(8)]
+        )
+        worker = DeliveryWorker(desk, {Channel.TELEGRAM: sender}, max_attempts=3)
+        clock = desk.clock
+        assert isinstance(clock, Clock)
+
+        for _ in range(9):  # eight rate limits, more than the three attempts allowed
+            await worker.run_until_idle()
+            clock.now += dt.timedelta(seconds=1.5)
+
+        assert len(sender.sent) == 1
+        assert board(desk).latest().status is CardStatus.SENT
