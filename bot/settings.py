@@ -34,6 +34,15 @@ def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 
 
+class LogLevel(StrEnum):
+    """How much `replydesk serve` logs."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
 class ServiceRole(StrEnum):
     """What one `replydesk serve` process runs; every role shares the database's queues."""
 
@@ -129,6 +138,7 @@ class Settings(BaseSettings):
     drafting_workers: int = Field(4, ge=1, le=64, validation_alias=_env("DRAFTING_WORKERS"))
     publishing_workers: int = Field(4, ge=1, le=64, validation_alias=_env("PUBLISHING_WORKERS"))
     delivery_workers: int = Field(4, ge=1, le=64, validation_alias=_env("DELIVERY_WORKERS"))
+    log_level: LogLevel = Field(LogLevel.INFO, validation_alias=_env("LOG_LEVEL"))
     server_host: str = Field("127.0.0.1", validation_alias=_env("REPLYDESK_HOST"))
     server_port: int = Field(8080, validation_alias=_env("REPLYDESK_PORT"))
 

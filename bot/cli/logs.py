@@ -58,8 +58,12 @@ _PHONE = re.compile(
 _PHONE_DIGITS = 7
 
 
+# Libraries that log chatter of their own at INFO or below; only their warnings matter.
+_QUIET_LIBRARIES = ("bm25s", "chromadb", "alembic.runtime.plugins")
+
+
 def configure_service_logging(
-    level: int = logging.INFO, stream: TextIO | None = None
+    level: int | str = logging.INFO, stream: TextIO | None = None
 ) -> logging.Handler:
     """Send every log record through one redacting, size-capped handler on the root logger.
 
@@ -82,6 +86,9 @@ def configure_service_logging(
         old.close()
     root.addHandler(handler)
     root.setLevel(level)
+    if root.level > logging.DEBUG:
+        for name in _QUIET_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.WARNING)
     return handler
 
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 import time
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +37,26 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"replydesk {package_version('replydesk')}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """ReplyDesk: personal replies to social-media enquiries, reviewed by people."""
+
+
 knowledge_app = typer.Typer(help="Manage FAQ and guideline files.", no_args_is_help=True)
 eval_app = typer.Typer(help="Measure what the configured drafter writes.", no_args_is_help=True)
 app.add_typer(knowledge_app, name="knowledge")
@@ -152,6 +173,8 @@ def serve(
             "(REPLYDESK_ROLE)"
         ),
     ] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (REPLYDESK_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (REPLYDESK_PORT).")] = None,
 ) -> None:
     """Run the review service: Slack, channel webhooks and the queue workers over HTTP."""
     import gc
@@ -162,8 +185,12 @@ def serve(
     from bot.cli.logs import configure_service_logging
     from bot.wiring import build_runtime
 
-    configure_service_logging()
-    settings = Settings() if role is None else Settings(role=role)
+    given = {"role": role, "server_host": host, "server_port": port}
+    # Options given on the command line win over the environment (already typed by typer).
+    settings = Settings().model_copy(
+        update={name: value for name, value in given.items() if value is not None}
+    )
+    configure_service_logging(settings.log_level)
     runtime = asyncio.run(build_runtime(settings))
     # The models, indexes and vocabularies loaded at start-up are millions of objects that
     # live as long as the process: frozen, the garbage collector stops walking them, which

@@ -234,3 +234,17 @@ class TestServiceLogs:
         logging.getLogger("httpx").warning("HTTP Request: POST %s", url)
 
         assert "https://api.telegram.org/bot[token]/getMe" in service_log.getvalue()
+
+
+def test_library_chatter_below_warning_stays_out_of_the_service_log() -> None:
+    stream = io.StringIO()
+    handler = configure_service_logging("INFO", stream=stream)
+    try:
+        logging.getLogger("bm25s").debug("Building index from tokens")
+        logging.getLogger("bm25s").info("Building index from tokens")
+        logging.getLogger("bot.channels.intake").info("generic delivery stored")
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+    assert "Building index" not in stream.getvalue()
+    assert "generic delivery stored" in stream.getvalue()

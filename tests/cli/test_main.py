@@ -203,3 +203,17 @@ class TestCommandLine:
             assert outcome in summary
         assert "Against expect (40 lines)" in summary
         assert re.search(r"\b\d+/40 match their expect\.", summary)
+
+
+class TestOperatorOptions:
+    def test_version_prints_the_installed_version(self, runner: CliRunner) -> None:
+        result = runner.invoke(app, ["--version"])
+
+        assert result.exit_code == 0
+        assert re.fullmatch(r"replydesk \d+\.\d+\.\d+\S*\n", result.output)
+
+    def test_serve_takes_host_port_and_role_on_the_command_line(self, runner: CliRunner) -> None:
+        result = runner.invoke(app, ["serve", "--help"])
+
+        assert result.exit_code == 0
+        assert all(option in result.output for option in ("--host", "--port", "--role"))
