@@ -61,25 +61,13 @@ class CardStateRepository:
     async def open(self, conversation_id: str, root_enquiry_id: str) -> None:
         """Create the state of a conversation opened just now (pending draft, to publish)."""
         await self._conn.execute(
-            sa.insert(card_states).values(
-                conversation_id=conversation_id,
-                root_enquiry_id=root_enquiry_id,
-                owner=None,
-                drafting=DraftingState.PENDING.value,
-                needs_publish=True,
-                updated_at=utc_now(),
-            )
+            sa.insert(card_states).values(_new_state(conversation_id, root_enquiry_id))
         )
 
     async def ensure(self, conversation_id: str, root_enquiry_id: str) -> CardState:
         """Create the conversation's state if missing (pending draft, to publish)."""
         insert = upsert_insert(self._conn, card_states).values(
-            conversation_id=conversation_id,
-            root_enquiry_id=root_enquiry_id,
-            owner=None,
-            drafting=DraftingState.PENDING.value,
-            needs_publish=True,
-            updated_at=utc_now(),
+            _new_state(conversation_id, root_enquiry_id)
         )
         await self._conn.execute(insert.on_conflict_do_nothing(index_elements=["conversation_id"]))
         state = await self.get(conversation_id)
@@ -168,3 +156,15 @@ PUBLISH_AGAIN: dict[str, object] = {
     "needs_publish": True,
     "publish_version": card_states.c.publish_version + 1,
 }
+
+
+def _new_state(conversation_id: str, root_enquiry_id: str) -> dict[str, object]:
+    """A new conversation's row: no owner, a draft due, the card to publish."""
+    return {
+        "conversation_id": conversation_id,
+        "root_enquiry_id": root_enquiry_id,
+        "owner": None,
+        "drafting": DraftingState.PENDING.value,
+        "needs_publish": True,
+        "updated_at": utc_now(),
+    }
