@@ -259,6 +259,8 @@ class TestSlackReview:
             reply_target={"channel": CUSTOMER_CHANNEL, "thread_ts": ENQUIRY_TS},
         )
         await take_in(app.runtime.desk, sticker)
+        # A drafting worker may draft it instead of take_in: the card follows shortly.
+        await eventually(lambda: bool(draft_id_on(review_card(slack))))
         card = review_card(slack)
         assert Action.APPROVE.value not in card_buttons(card)
 
