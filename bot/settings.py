@@ -8,11 +8,11 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.errors import PermanentError
-from bot.models import EmbeddingModel, LlmOutageMode, RetrievalMode
+from bot.errors import InputError, PermanentError
+from bot.models import EmbeddingModel, LlmOutageMode, RetrievalMode, ServiceRole
 from bot.resources import SAMPLE_KNOWLEDGE_DIR
 
 
@@ -43,12 +43,24 @@ class LogLevel(StrEnum):
     ERROR = "ERROR"
 
 
-class ServiceRole(StrEnum):
-    """What one `replydesk serve` process runs; every role shares the database's queues."""
+class LogFormat(StrEnum):
+    """How `replydesk serve` writes log lines."""
 
-    ALL = "all"  # inbound routes and polling, and the queue workers (the default)
-    WEB = "web"  # inbound routes and polling only: acknowledging never waits for drafting
-    WORKER = "worker"  # filing, drafting, publishing and delivery only (and /healthz)
+    TEXT = "text"  # one readable line per record
+    JSON = "json"  # one JSON object per line, for a log collector
+
+
+# URL schemes people write, and the driver ReplyDesk talks to that database with.
+_DATABASE_DRIVERS = {
+    "postgresql+psycopg": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "sqlite": "sqlite+aiosqlite",
+}
+_DATABASE_URL_HELP = (
+    "expected postgresql://user@host:5432/database or sqlite:///path/to/file.sqlite3"
+)
 
 
 class Settings(BaseSettings):
@@ -63,6 +75,10 @@ class Settings(BaseSettings):
         SAMPLE_KNOWLEDGE_DIR, validation_alias=_env("REPLYDESK_KNOWLEDGE_DIR")
     )
     database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    # How long `replydesk serve` waits for the database and a Chroma server at start.
+    startup_wait_seconds: float = Field(
+        60.0, ge=0, le=3600, validation_alias=_env("STARTUP_WAIT_SECONDS")
+    )
 
     chroma_host: str | None = Field(None, validation_alias=_env("CHROMA_HOST"))
     chroma_port: int = Field(8000, validation_alias=_env("CHROMA_PORT"))
@@ -139,8 +155,46 @@ class Settings(BaseSettings):
     publishing_workers: int = Field(4, ge=1, le=64, validation_alias=_env("PUBLISHING_WORKERS"))
     delivery_workers: int = Field(4, ge=1, le=64, validation_alias=_env("DELIVERY_WORKERS"))
     log_level: LogLevel = Field(LogLevel.INFO, validation_alias=_env("LOG_LEVEL"))
+    log_format: LogFormat = Field(LogFormat.TEXT, validation_alias=_env("LOG_FORMAT"))
     server_host: str = Field("127.0.0.1", validation_alias=_env("REPLYDESK_HOST"))
     server_port: int = Field(8080, validation_alias=_env("REPLYDESK_PORT"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str | None) -> str | None:
+        """Accept PostgreSQL and SQLite URLs, adding the async driver ReplyDesk installs."""
+        if not value:
+            return None
+        scheme, separator, rest = value.partition("://")
+        if not separator:
+            raise ValueError(_DATABASE_URL_HELP)
+        driver = _DATABASE_DRIVERS.get(scheme.lower())
+        if driver is None:
+            raise ValueError(_DATABASE_URL_HELP)
+        return f"{driver}://{rest}"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_in_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    def ensure_data_dir(self) -> None:
+        """Create the data directory, or say in one line why it cannot be written.
+
+        Raises:
+            InputError: REPLYDESK_DATA_DIR cannot be created or written.
+        """
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.data_dir / ".write-test"
+            probe.touch()
+            probe.unlink()
+        except OSError as error:
+            reason = (error.strerror or str(error)).lower()
+            raise InputError(
+                f"REPLYDESK_DATA_DIR={self.data_dir} cannot be written ({reason}): "
+                "choose a folder this user can write to"
+            ) from None
 
     def reviewer_ids(self) -> frozenset[str]:
         """Slack user ids allowed to decide on drafts (SLACK_REVIEWERS, comma-separated)."""

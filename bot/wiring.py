@@ -33,8 +33,8 @@ from bot.faq import (
     open_knowledge_folder,
 )
 from bot.llm.server import LlmServer
-from bot.models import EmbeddingModel, RetrievalMode
-from bot.settings import EmbeddingsProvider, LlmProvider, ServiceRole, Settings
+from bot.models import EmbeddingModel, RetrievalMode, ServiceRole
+from bot.settings import EmbeddingsProvider, LlmProvider, Settings
 
 if TYPE_CHECKING:
     from bot.app import Runtime

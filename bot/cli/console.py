@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from bot.cli.counting import counted
 from bot.cli.expectations import Verdict, tally
 from bot.drafting.port import DraftReply
 from bot.errors import KnowledgeError
@@ -63,25 +64,44 @@ def indexing_progress(console: Console = err_console) -> Iterator[ProgressCallba
 def print_index_report(
     knowledge: KnowledgeBase, report: IndexReport, console: Console = err_console
 ) -> None:
-    """Summarise an indexing run and list every file that was skipped."""
+    """Summarise an indexing run, list every file that was skipped, then every warning.
+
+    A warning skipped nothing but likely needs a fix: an empty or wrong folder (no FAQ
+    entries), a `translation_of` naming no entry.
+    """
     console.print(
-        f"Indexed {len(knowledge.entries)} entries and {len(knowledge.guidelines.clauses)} "
-        f"guideline clauses: {report.added} added, {report.updated} updated, "
+        f"Indexed {counted(len(knowledge.entries), 'entry', 'entries')} and "
+        f"{counted(len(knowledge.guidelines.clauses), 'guideline clause')}: "
+        f"{report.added} added, {report.updated} updated, "
         f"{report.removed} removed, {report.unchanged} unchanged "
-        f"({report.texts_embedded} texts embedded in {report.seconds:.2f} s)."
+        f"({counted(report.texts_embedded, 'text')} embedded in {report.seconds:.2f} s).",
+        soft_wrap=True,
     )
     print_knowledge_errors(knowledge.errors, console)
+    for warning in knowledge.warnings:
+        console.print(
+            f"[yellow]warning:[/yellow] {escape(warning.path)}: {escape(warning.problem)}",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 def print_knowledge_errors(
     errors: tuple[KnowledgeError, ...], console: Console = err_console
 ) -> None:
-    """List broken knowledge files by name with what is wrong."""
+    """List broken knowledge files by name with what is wrong, one line each."""
     if not errors:
         return
     for error in errors:
-        console.print(f"[red]error[/red] {escape(error.path)}: {escape(error.problem)}")
-    console.print(f"[red]{len(errors)} file(s) skipped[/red]; everything else was indexed.")
+        # Unwrapped, however long the path: a wrapped line is hard to read back and to grep.
+        console.print(
+            f"[red]error[/red] {escape(error.path)}: {escape(error.problem)}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    console.print(
+        f"[red]{counted(len(errors), 'file')} skipped[/red]; everything else was indexed."
+    )
 
 
 def render_review(
@@ -147,7 +167,9 @@ def render_summary(
         timings = sorted(ms for _, _, ms in rows)
         p95 = timings[min(len(timings) - 1, int(0.95 * len(timings)))]
         median = timings[len(timings) // 2]
-        console.print(f"{len(rows)} drafts, median {median:.1f} ms, p95 {p95:.1f} ms per draft.")
+        console.print(
+            f"{counted(len(rows), 'draft')}, median {median:.1f} ms, p95 {p95:.1f} ms per draft."
+        )
 
 
 def render_expectations(verdicts: Sequence[Verdict], console: Console) -> None:

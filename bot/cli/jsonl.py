@@ -1,12 +1,14 @@
 """The JSON-lines contract of `replydesk retrieve --jsonl` and `replydesk draft --jsonl`.
 
 One output line per input line, in order. A line that cannot be used becomes
-`{"id": ..., "error": "..."}` on that line; the run goes on.
+`{"id": ..., "error": "..."}` on that line; the run goes on. Input is read as bytes, so a
+line that is not UTF-8 is one error object too, not the end of the run.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import TypeVar
 
@@ -48,7 +50,7 @@ class DraftLine(RetrieveLine):
 
 
 def retrieve_lines(
-    lines: Iterable[str], retriever: Searcher, k: int
+    lines: Iterable[str | bytes], retriever: Searcher, k: int
 ) -> Iterator[dict[str, object]]:
     """Answer each input line with the `k` best entries and their calibrated scores."""
     for number, line in enumerate(lines, start=1):
@@ -67,7 +69,7 @@ def retrieve_lines(
 
 
 async def draft_lines(
-    lines: Iterable[str], context: DraftingContext
+    lines: Iterable[str | bytes], context: DraftingContext
 ) -> AsyncIterator[dict[str, object]]:
     """Answer each input line with a draft reply."""
     for number, line in enumerate(lines, start=1):
@@ -91,12 +93,27 @@ async def draft_lines(
         }
 
 
-def parse_line(line: str, number: int, model: type[T]) -> T | dict[str, object]:
+def write_line(result: dict[str, object]) -> None:
+    """Write one output line to stdout at once, so a pipe sees each result as it is made."""
+    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def parse_line(line: str | bytes, number: int, model: type[T]) -> T | dict[str, object]:
     """Read one input line into `model`, or into the `{"id", "error"}` object that replaces it.
 
     The error is one line naming the line number and each bad field, so a long file can be
     fixed from the output alone; the id is kept when it is usable.
     """
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            return {
+                "id": None,
+                "error": f"line {number}: not UTF-8 (byte {line[error.start]:#04x} at "
+                f"position {error.start})",
+            }
     try:
         raw = json.loads(line)
     except json.JSONDecodeError as error:

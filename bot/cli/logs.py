@@ -2,7 +2,8 @@
 
 `replydesk serve` logs through a single root handler, and uvicorn runs with
 `log_config=None` so its access and error logs reach that handler too instead of
-uvicorn's own. The handler's filter formats each record once, then:
+uvicorn's own: one format for all, plain text lines or JSON lines (`LOG_FORMAT`, with
+python-json-logger). The handler's filter formats each record once, then:
 
 - cuts URL query strings and user:password parts (verify tokens, reply-URL keys);
 - masks known token shapes (Slack, Telegram, OpenAI-style keys);
@@ -21,6 +22,8 @@ import logging
 import re
 import sys
 from typing import TextIO
+
+from pythonjsonlogger.json import JsonFormatter
 
 MAX_LINE_BYTES = 2048
 TRUNCATED = "… [truncated]"
@@ -63,7 +66,7 @@ _QUIET_LIBRARIES = ("bm25s", "chromadb", "alembic.runtime.plugins")
 
 
 def configure_service_logging(
-    level: int | str = logging.INFO, stream: TextIO | None = None
+    level: int | str = logging.INFO, stream: TextIO | None = None, *, json_lines: bool = False
 ) -> logging.Handler:
     """Send every log record through one redacting, size-capped handler on the root logger.
 
@@ -72,13 +75,15 @@ def configure_service_logging(
     Args:
         level: The root logger's level.
         stream: Where lines go; standard error by default.
+        json_lines: one JSON object per record (time, level, logger, message, exc_info)
+            instead of a text line.
 
     Returns:
         The installed handler, so a caller (or a test) can remove it.
     """
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name(_HANDLER_NAME)
-    handler.setFormatter(CappedFormatter(FORMAT))
+    handler.setFormatter(JsonLineFormatter() if json_lines else CappedFormatter(FORMAT))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
@@ -120,6 +125,27 @@ class CappedFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """Format as usual, then cut the text to the limit."""
         return cap(super().format(record))
+
+
+class JsonLineFormatter(JsonFormatter):
+    """One JSON object a record: time, level, logger, message and the masked traceback.
+
+    The message and traceback were capped by `RedactingFilter`; the line is not cut again,
+    which would break the JSON.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "{asctime}{levelname}{name}{message}",
+            style="{",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Format with the masked traceback text, never the raw exception."""
+        if record.exc_info and record.exc_text:
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None})
+        return super().format(record)
 
 
 def redact(text: str) -> str:

@@ -1,47 +1,48 @@
-"""The `replydesk` command line: index, retrieve, draft, demo, knowledge import."""
+"""The `replydesk` command line: index, retrieve, draft, demo, serve, stats, eval, knowledge.
+
+Each command imports what it needs when it runs, so `--help` and `--version` answer at once
+instead of loading the models, Chroma and Slack first.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import sys
-import time
-from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from bot.cli.console import (
-    err_console,
-    indexing_progress,
-    print_index_report,
-    print_knowledge_errors,
-    render_review,
-    render_summary,
-)
-from bot.cli.evaluation import evaluate_drafts, render_evaluation
-from bot.cli.expectations import ExpectedLine, judge_line
-from bot.cli.jsonl import draft_lines, parse_line, retrieve_lines
-from bot.drafting import draft_reply
-from bot.errors import BotError
-from bot.faq import OpenedKnowledge, import_faq
+from bot.cli.failures import CONFIGURATION, debugging, report
+from bot.cli.knowledge import knowledge_app
+from bot.models import ServiceRole
 from bot.resources import SAMPLE_ENQUIRIES
-from bot.settings import ServiceRole, Settings
-from bot.wiring import build_drafting, open_knowledge
+
+if TYPE_CHECKING:
+    from bot.faq import OpenedKnowledge
+    from bot.settings import Settings
 
 app = typer.Typer(
     help="ReplyDesk: personal replies to social-media enquiries, reviewed by people.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain help: no value hints on flags, and no rich import just to print it.
+    rich_markup_mode=None,
+    add_completion=False,
 )
+eval_app = typer.Typer(
+    help="Measure what the configured drafter writes.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(eval_app, name="eval")
 
 
 def _print_version(wanted: bool) -> None:
     if wanted:
-        typer.echo(f"replydesk {package_version('replydesk')}")
+        from importlib.metadata import version
+
+        typer.echo(f"replydesk {version('replydesk')}")
         raise typer.Exit
 
 
@@ -53,23 +54,36 @@ def _options(
             "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of errors (as LOG_LEVEL=DEBUG does).")
+    ] = False,
 ) -> None:
     """ReplyDesk: personal replies to social-media enquiries, reviewed by people."""
 
 
-knowledge_app = typer.Typer(help="Manage FAQ and guideline files.", no_args_is_help=True)
-eval_app = typer.Typer(help="Measure what the configured drafter writes.", no_args_is_help=True)
-app.add_typer(knowledge_app, name="knowledge")
-app.add_typer(eval_app, name="eval")
-
 KnowledgeDir = Annotated[
     Path | None,
-    typer.Option("--knowledge-dir", help="Folder with faq/ and guidelines/ (default: the sample)."),
+    typer.Option(
+        "--knowledge-dir",
+        help="Folder with faq/ and guidelines/ (default: REPLYDESK_KNOWLEDGE_DIR, else the "
+        "sample).",
+    ),
 ]
 Jsonl = Annotated[bool, typer.Option("--jsonl", help="Read JSON lines on stdin, write JSON lines.")]
 
 
+def _settings() -> Settings:
+    from bot.settings import Settings
+
+    settings = Settings()
+    settings.ensure_data_dir()
+    return settings
+
+
 def _open(settings: Settings, knowledge_dir: Path | None) -> OpenedKnowledge:
+    from bot.cli.console import err_console, indexing_progress
+    from bot.wiring import open_knowledge
+
     with err_console.status("Loading the embedding model…"), indexing_progress() as progress:
         return open_knowledge(settings, knowledge_dir, progress=progress)
 
@@ -77,10 +91,11 @@ def _open(settings: Settings, knowledge_dir: Path | None) -> OpenedKnowledge:
 @app.command()
 def index(knowledge_dir: KnowledgeDir = None) -> None:
     """Index a knowledge folder into Chroma; only new and changed entries are embedded."""
-    settings = Settings()
-    opened = _open(settings, knowledge_dir)
+    from bot.cli.console import print_index_report
+
+    opened = _open(_settings(), knowledge_dir)
     print_index_report(opened.knowledge, opened.report)
-    if opened.knowledge.errors:
+    if opened.knowledge.errors or not opened.knowledge.entries:
         raise typer.Exit(code=1)
 
 
@@ -91,26 +106,34 @@ def retrieve(
     knowledge_dir: KnowledgeDir = None,
 ) -> None:
     """Rank FAQ entries for each line {"id", "text"} on stdin."""
+    from bot.cli.console import print_knowledge_errors
+    from bot.cli.jsonl import retrieve_lines, write_line
+
     _require_jsonl(jsonl)
-    settings = Settings()
-    opened = _open(settings, knowledge_dir)
+    opened = _open(_settings(), knowledge_dir)
     print_knowledge_errors(opened.knowledge.errors)
-    for result in retrieve_lines(sys.stdin, opened.retriever, k):
-        _write(result)
+    for result in retrieve_lines(sys.stdin.buffer, opened.retriever, k):
+        write_line(result)
 
 
 @app.command()
 def draft(jsonl: Jsonl = False, knowledge_dir: KnowledgeDir = None) -> None:
     """Draft a reply for each line {"id", "channel", "author_name", "text"} on stdin."""
+    import asyncio
+
+    from bot.cli.console import print_knowledge_errors
+    from bot.cli.jsonl import draft_lines, write_line
+    from bot.wiring import build_drafting
+
     _require_jsonl(jsonl)
-    settings = Settings()
+    settings = _settings()
     opened = _open(settings, knowledge_dir)
     print_knowledge_errors(opened.knowledge.errors)
     context = build_drafting(settings, opened)
 
     async def run() -> None:
-        async for result in draft_lines(sys.stdin, context):
-            _write(result)
+        async for result in draft_lines(sys.stdin.buffer, context):
+            write_line(result)
 
     asyncio.run(run())
 
@@ -122,46 +145,12 @@ def demo(
     ] = SAMPLE_ENQUIRIES,
 ) -> None:
     """Index the sample knowledge, draft replies to the sample enquiries, judge them."""
-    settings = Settings()
-    console = Console()
-    opened = _open(settings, None)
-    print_index_report(opened.knowledge, opened.report, console)
-    context = build_drafting(settings, opened)
-    titles = {entry.id: entry.question for entry in opened.knowledge.entries}
-    clause_titles = {c.id: c.title for c in opened.knowledge.guidelines.clauses}
-    rows = []
-    verdicts = []
+    from bot.cli.demo import run_demo
 
-    async def run() -> None:
-        lines = enquiries.read_text(encoding="utf-8").splitlines()
-        for number, raw in enumerate(lines, start=1):
-            if not raw.strip():
-                continue
-            line = parse_line(raw, number, ExpectedLine)
-            if isinstance(line, dict):
-                console.print(f"[red]error[/red] {escape(str(line['error']))}")
-                continue
-            assert isinstance(line, ExpectedLine)  # noqa: S101 - parse_line returns its model
-            line_id = str(line.id)
-            started = time.perf_counter()
-            reply = await draft_reply(context, line.text, line.channel, line.author_name)
-            elapsed = (time.perf_counter() - started) * 1000
-            render_review(
-                line_id,
-                line.channel.value,
-                line.author_name,
-                line.text,
-                reply,
-                titles,
-                clause_titles,
-                console,
-            )
-            rows.append((line_id, reply, elapsed))
-            if line.expect:
-                verdicts.append(judge_line(line_id, line.expect, reply))
-
-    asyncio.run(run())
-    render_summary(rows, verdicts, console)
+    settings = _settings()
+    lines = _read_lines(enquiries)
+    if not run_demo(settings, _open(settings, None), lines):
+        raise typer.Exit(code=1)
 
 
 @app.command()
@@ -177,33 +166,14 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on (REPLYDESK_PORT).")] = None,
 ) -> None:
     """Run the review service: Slack, channel webhooks and the queue workers over HTTP."""
-    import gc
-    import sys
-
-    import uvicorn
-
-    from bot.cli.logs import configure_service_logging
-    from bot.wiring import build_runtime
+    from bot.cli.serve import run_service
 
     given = {"role": role, "server_host": host, "server_port": port}
     # Options given on the command line win over the environment (already typed by typer).
-    settings = Settings().model_copy(
+    settings = _settings().model_copy(
         update={name: value for name, value in given.items() if value is not None}
     )
-    configure_service_logging(settings.log_level)
-    runtime = asyncio.run(build_runtime(settings))
-    # The models, indexes and vocabularies loaded at start-up are millions of objects that
-    # live as long as the process: frozen, the garbage collector stops walking them, which
-    # otherwise paused the service for seconds every few seconds under load.
-    gc.collect()
-    gc.freeze()
-    # Drafting's CPU work runs in a thread; a shorter switch interval lets the event loop
-    # take the GIL back sooner, so acknowledging stays quick while drafting runs.
-    sys.setswitchinterval(0.001)
-    # log_config=None: uvicorn's own config would give its loggers handlers that bypass ours.
-    uvicorn.run(
-        runtime.asgi(), host=settings.server_host, port=settings.server_port, log_config=None
-    )
+    run_service(settings)
 
 
 @app.command()
@@ -213,9 +183,11 @@ def stats(
     ] = False,
 ) -> None:
     """Show decisions, rejections, delivery states, gaps in the FAQ and token usage."""
+    from rich.console import Console
+
     from bot.cli.stats import print_stats
 
-    print_stats(Settings().resolved_database_url(), Console(), per_draft)
+    print_stats(_settings().resolved_database_url(), Console(), per_draft)
 
 
 @eval_app.command("drafts")
@@ -230,11 +202,19 @@ def eval_drafts(
     Lines with `expect` ({"action", "entries"}) are also judged: answered right or wrong,
     escalated though answerable, answered though out of scope.
     """
-    settings = Settings()
+    import asyncio
+
+    from rich.console import Console
+
+    from bot.cli.console import print_knowledge_errors
+    from bot.cli.evaluation import evaluate_drafts, render_evaluation
+    from bot.wiring import build_drafting
+
+    lines = _read_lines(file)
+    settings = _settings()
     opened = _open(settings, knowledge_dir)
     print_knowledge_errors(opened.knowledge.errors)
     context = build_drafting(settings, opened)
-    lines = file.read_text(encoding="utf-8").splitlines()
     measurements = asyncio.run(evaluate_drafts(lines, context))
     # Fourteen columns: a pipe or a file gets the whole table instead of 80 squeezed columns.
     render_evaluation(measurements, Console(width=None if sys.stdout.isatty() else 200))
@@ -242,40 +222,22 @@ def eval_drafts(
         raise typer.Exit(code=1)
 
 
-@knowledge_app.command("import")
-def knowledge_import(
-    file: Annotated[
-        Path, typer.Argument(help="A .csv or .jsonl export: id, question, answer, language, tags.")
-    ],
-    knowledge_dir: KnowledgeDir = None,
-) -> None:
-    """Convert a bulk FAQ export into faq/<id>.md files."""
-    settings = Settings()
-    target = knowledge_dir or settings.knowledge_dir
-    report = import_faq(file, target)
-    err_console.print(f"Wrote {len(report.written)} entries to {target / 'faq'}.")
-    for problem in report.skipped:
-        err_console.print(f"[red]error[/red] {problem}")
-    if report.skipped:
-        err_console.print(f"[red]{len(report.skipped)} row(s) skipped.[/red]")
-        raise typer.Exit(code=1)
+def _read_lines(path: Path) -> list[str]:
+    """The lines of an input file; bytes that are not UTF-8 become U+FFFD, not an abort."""
+    return path.read_bytes().decode("utf-8", errors="replace").splitlines()
 
 
 def _require_jsonl(jsonl: bool) -> None:
     if not jsonl:
-        err_console.print("Only --jsonl is supported: pipe JSON lines to stdin.")
-        raise typer.Exit(code=2)
-
-
-def _write(result: dict[str, object]) -> None:
-    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+        sys.stderr.write("error: only --jsonl is supported: pipe JSON lines to stdin\n")
+        raise typer.Exit(code=CONFIGURATION)
 
 
 def main() -> None:
-    """Run the CLI; known errors become one readable line and exit code 1."""
+    """Run the CLI; every error becomes one line and a documented exit code (see failures)."""
     try:
         app()
-    except BotError as error:
-        err_console.print(f"[red]error[/red] {error}")
-        sys.exit(1)
+    except SystemExit:
+        raise
+    except BaseException as error:  # noqa: BLE001 - the one place that turns errors into lines
+        sys.exit(report(error, debug=debugging(sys.argv[1:])))

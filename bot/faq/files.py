@@ -1,7 +1,8 @@
 """Reads a knowledge folder (`faq/*.md`, `guidelines/*.md`) into entries and clauses.
 
 A broken file never stops the rest: it becomes a `KnowledgeError` naming the file and the
-problem, and every other entry is still returned.
+problem, and every other entry is still returned. What is read but looks wrong (no FAQ
+entries at all, a `translation_of` naming no entry) becomes a `KnowledgeWarning`.
 """
 
 from __future__ import annotations
@@ -42,12 +43,26 @@ class Guidelines:
 
 
 @dataclass(frozen=True)
+class KnowledgeWarning:
+    """Something read that looks wrong but skips nothing: an empty folder, a dangling link."""
+
+    path: str
+    problem: str
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
-    """Everything read from one knowledge folder, plus what could not be read."""
+    """Everything read from one knowledge folder, what could not be read, what looks wrong.
+
+    `errors` are files that were skipped; `warnings` skipped nothing (an empty `faq/`
+    folder, a `translation_of` naming no entry). `entries` is empty when the folder holds
+    no readable FAQ entry.
+    """
 
     entries: tuple[FaqEntry, ...]
     guidelines: Guidelines
     errors: tuple[KnowledgeError, ...] = ()
+    warnings: tuple[KnowledgeWarning, ...] = ()
 
     def by_id(self) -> dict[str, FaqEntry]:
         """Index the entries by id."""
@@ -73,7 +88,8 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         raise KnowledgeError(str(root), "knowledge folder not found")
     errors: list[KnowledgeError] = []
     entries: dict[str, FaqEntry] = {}
-    for path in sorted((root / "faq").glob("*.md")):
+    paths = sorted((root / "faq").glob("*.md"))
+    for path in paths:
         try:
             entry = parse_faq_file(path)
         except KnowledgeError as error:
@@ -81,11 +97,38 @@ def load_knowledge(root: Path) -> KnowledgeBase:
             continue
         if entry.id in entries:
             first = entries[entry.id].source_path
-            errors.append(KnowledgeError(str(path), f"duplicate id {entry.id!r} (also in {first})"))
+            errors.append(
+                KnowledgeError(
+                    str(path),
+                    f"duplicate id {entry.id!r}: {first} has it too; this file is skipped",
+                )
+            )
             continue
         entries[entry.id] = entry
     guidelines = _load_guidelines(root / "guidelines", errors)
-    return KnowledgeBase(tuple(entries.values()), guidelines, tuple(errors))
+    warnings = _folder_warnings(root, paths) + _dangling_translations(entries)
+    return KnowledgeBase(tuple(entries.values()), guidelines, tuple(errors), warnings)
+
+
+def _folder_warnings(root: Path, paths: list[Path]) -> tuple[KnowledgeWarning, ...]:
+    """Warn when `root` holds no FAQ file at all: most likely the wrong folder was named."""
+    if paths:
+        return ()
+    hint = "is REPLYDESK_KNOWLEDGE_DIR (or --knowledge-dir) right?"
+    folder = root / "faq"
+    if not folder.is_dir():
+        return (KnowledgeWarning(str(folder), f"no faq/ folder, so no FAQ entries; {hint}"),)
+    return (KnowledgeWarning(str(folder), f"no FAQ entries (no *.md files); {hint}"),)
+
+
+def _dangling_translations(entries: dict[str, FaqEntry]) -> tuple[KnowledgeWarning, ...]:
+    return tuple(
+        KnowledgeWarning(
+            entry.source_path, f"translation_of {entry.translation_of!r} names no entry"
+        )
+        for entry in entries.values()
+        if entry.translation_of is not None and entry.translation_of not in entries
+    )
 
 
 def parse_faq_file(path: Path) -> FaqEntry:

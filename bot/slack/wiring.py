@@ -32,13 +32,13 @@ from starlette.routing import BaseRoute, Route
 
 from bot.errors import InputError
 from bot.models import Channel
-from bot.ports import BackgroundJob, CardRef, ReplySender, ReviewBoard
-from bot.review import ReviewCard
+from bot.ports import BackgroundJob, ReplySender, ReviewBoard
 from bot.services import Desk
 from bot.settings import Settings
 from bot.slack.board import SlackReviewBoard
 from bot.slack.handlers import build_bolt_app
 from bot.slack.interaction import BackgroundWork, SlackDesk
+from bot.slack.log_board import LoggingBoard
 from bot.slack.reviewers import ReviewerDirectory
 from bot.slack.sender import SlackReplySender
 from bot.wording import review_wording
@@ -72,27 +72,6 @@ class SlackIntegration:
     background: Callable[[Desk], list[BackgroundJob]] = lambda desk: []
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     mode: SlackMode = SlackMode.OFF
-
-
-class LoggingBoard:
-    """The board when Slack is not configured: cards go to the log, nobody can approve."""
-
-    async def publish(self, card: ReviewCard, existing: CardRef | None) -> CardRef:
-        """Log the card's status."""
-        log.info("card %s: %s", card.conversation_id, card.status.value)
-        return existing or CardRef("log", card.conversation_id)
-
-    async def find_card(self, conversation_id: str) -> CardRef | None:
-        """The logged card's reference (it is the conversation's id)."""
-        return CardRef("log", conversation_id)
-
-    async def post_in_thread(self, ref: CardRef, text: str) -> None:
-        """Log that a thread message would be posted."""
-        log.info("card %s: thread message", ref.ts)
-
-    async def tell(self, ref: CardRef | None, user_id: str, text: str) -> None:
-        """Log that a user would be told something."""
-        log.info("would tell %s", user_id)
 
 
 def slack_mode(settings: Settings) -> SlackMode:

@@ -32,7 +32,7 @@ class TestCommandLine:
         assert result.exit_code == 1
         assert "bad-yaml.md" in result.output
         assert "french.md" in result.output
-        assert "4 file(s) skipped" in result.output
+        assert "4 files skipped" in result.output
         assert "Indexed 2 entries" in result.output
 
     def test_index_of_good_knowledge_succeeds(self, runner: CliRunner) -> None:
@@ -159,7 +159,7 @@ class TestCommandLine:
         )
 
         assert result.exit_code == 1
-        assert "Wrote 2 entries" in result.output
+        assert "2 entries written" in result.output
         assert "row 4: missing 'answer'" in result.output
         assert "row 5" in result.output
         assert (knowledge / "faq" / "gift-wrap-de.md").is_file()

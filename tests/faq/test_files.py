@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.faq.files import load_knowledge, split_clauses
 from bot.models import Language, Register
 
@@ -63,3 +65,47 @@ class TestKnowledgeFiles:
         languages = [entry.language for entry in knowledge.entries]
         assert languages.count(Language.DE) >= 40
         assert languages.count(Language.EN) >= 40
+
+
+class TestKnowledgeWarnings:
+    """What is read but looks wrong is a warning: it skips nothing and is not an error."""
+
+    @pytest.mark.parametrize("make_faq_folder", [False, True])
+    def test_index_warns_about_empty_folder(self, tmp_path: Path, make_faq_folder: bool) -> None:
+        if make_faq_folder:
+            (tmp_path / "faq").mkdir()
+
+        knowledge = load_knowledge(tmp_path)
+
+        assert knowledge.entries == () and knowledge.errors == ()
+        [warning] = knowledge.warnings
+        assert warning.path == str(tmp_path / "faq")
+        assert "REPLYDESK_KNOWLEDGE_DIR" in warning.problem
+
+    def test_dangling_translation_is_reported(self, tmp_path: Path) -> None:
+        faq = tmp_path / "faq"
+        faq.mkdir()
+        (faq / "lonely-de.md").write_text(
+            "---\nid: lonely-de\nquestion: Frage?\nlanguage: de\ntranslation_of: lonely-en\n"
+            "---\nAntwort.\n",
+            encoding="utf-8",
+        )
+
+        knowledge = load_knowledge(tmp_path)
+
+        assert [e.id for e in knowledge.entries] == ["lonely-de"]
+        assert knowledge.errors == ()
+        [warning] = knowledge.warnings
+        assert Path(warning.path).name == "lonely-de.md"
+        assert "'lonely-en'" in warning.problem
+
+    def test_duplicate_id_names_both_files(self) -> None:
+        knowledge = load_knowledge(FIXTURES / "broken")
+
+        [duplicate] = [e for e in knowledge.errors if "duplicate id" in e.problem]
+        assert "copy-of-returns.md" in str(duplicate)
+        assert "returns-window-en.md" in str(duplicate)
+        assert knowledge.warnings == ()
+
+    def test_the_sample_knowledge_has_no_warnings(self) -> None:
+        assert load_knowledge(Path(__file__).parents[2] / "knowledge").warnings == ()

@@ -13,7 +13,8 @@ from bot.errors import InputError
 from bot.faq.embedders import UseEmbedder
 from bot.settings import Settings
 from bot.slack.blocks import SHORTCUT_DRAFT
-from bot.slack.wiring import EVENTS_PATH, LoggingBoard, SlackMode, build_slack, slack_mode
+from bot.slack.log_board import LoggingBoard
+from bot.slack.wiring import EVENTS_PATH, SlackMode, build_slack, slack_mode
 from bot.wiring import build_runtime
 from tests.conftest import FIXTURE_KNOWLEDGE
 from tests.slack.harness import slack_settings

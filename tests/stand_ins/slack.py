@@ -31,13 +31,16 @@ class SlackStandIn(StandIn):
 
     Args:
         token: When set, calls with another token get ``invalid_auth``.
+        channels: When set, reading any other channel's history gets ``channel_not_found``
+            (the bot cannot see it).
     """
 
     json_form_values = True
 
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, channels: set[str] | None = None) -> None:
         super().__init__()
         self.token = token
+        self.channels = channels
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
         self._messages: dict[tuple[str, str], SlackMessage] = {}
@@ -233,6 +236,8 @@ class SlackStandIn(StandIn):
     def _history(self, params: JSONObject) -> JSONObject:
         """Top-level messages of a channel, newest first; metadata only when asked for."""
         channel = _text(params, "channel")
+        if self.channels is not None and channel not in self.channels:
+            raise SlackError("channel_not_found")
         limit = int(str(params.get("limit") or 100))
         with_metadata = str(params.get("include_all_metadata")).lower() in {"true", "1"}
         found = sorted(

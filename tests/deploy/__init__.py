@@ -1,0 +1,1 @@
+"""Deployment files: the compose stack, the image and the example environment."""
