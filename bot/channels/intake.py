@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.models import InboundMessage
+from bot.observability.metrics import count_enquiries
 from bot.services import Desk
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Intake:
         async with self._desk.db.unit_of_work() as uow:
             new_flags = await uow.inbox.add_all(batch, self._desk.clock())
             await uow.commit()
+        count_enquiries(m.channel for m, is_new in zip(batch, new_flags, strict=True) if is_new)
         new = sum(new_flags)
         if new:
             self._desk.filing_wakeup.set()

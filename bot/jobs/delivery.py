@@ -25,6 +25,7 @@ from bot.errors import OutcomeUnknownError, PermanentError, RateLimitedError, Tr
 from bot.jobs.loop import work_forever
 from bot.jobs.pace import Pace
 from bot.models import Channel, Delivery
+from bot.observability.metrics import DeliveryEvent, count_delivery, count_recorded_delivery
 from bot.ports import ReplySender
 from bot.services import Desk, publish_card
 from bot.services.leases import LEASE, kept_alive
@@ -67,6 +68,7 @@ class DeliveryWorker:
             stale = await uow.deliveries.recover_stale_sending(self._desk.clock())
             await uow.commit()
         for delivery in stale:
+            count_delivery(DeliveryEvent.OUTCOME_UNKNOWN)
             log.warning("delivery %s: outcome unknown after a crash", delivery.id)
             await self._refresh_card(delivery)
         return stale
@@ -150,6 +152,7 @@ class DeliveryWorker:
             else:
                 recorded = await uow.deliveries.mark_failed(delivery.id, error)
             await uow.commit()
+        count_recorded_delivery(recorded.state)
         log.info(
             "delivery %s: %s (attempt %d)", delivery.id, recorded.state.value, delivery.attempts
         )

@@ -46,6 +46,7 @@ from bot.llm.schema import (
 )
 from bot.llm.server import LlmServer
 from bot.models import DraftAction, Passage
+from bot.observability.metrics import LlmErrorKind, count_llm_error, count_llm_tokens, llm_failed
 
 FALLBACK_OFFLINE = "fallback_offline"
 MALFORMED_ANSWER = "malformed_answer"
@@ -147,19 +148,24 @@ class LlmDrafter:
             async with self._semaphore:
                 result = await self._structured.ainvoke(messages, config=config)
         except openai.APIError as error:
-            raise map_openai_error(error) from error
+            raise llm_failed(map_openai_error(error)) from error
         if not isinstance(result, dict):
+            count_llm_error(LlmErrorKind.MALFORMED)
             return None
         raw = result.get("raw")
         metadata = getattr(raw, "usage_metadata", None)
         if metadata:
             usage.prompt_tokens += int(metadata.get("input_tokens", 0))
             usage.completion_tokens += int(metadata.get("output_tokens", 0))
+            count_llm_tokens(metadata.get("input_tokens", 0), metadata.get("output_tokens", 0))
         try:  # unreadable JSON arrives as parsed=None with a parsing_error
             parsed = LlmDraft.model_validate(result.get("parsed"))
         except ValidationError:
+            parsed = None
+        if parsed is None or not parsed.reply.strip():
+            count_llm_error(LlmErrorKind.MALFORMED)
             return None
-        return parsed if parsed.reply.strip() else None
+        return parsed
 
     def _problem(self, answer: LlmDraft | None, request: DraftRequest) -> str | None:
         if answer is None:

@@ -17,6 +17,7 @@ from bot.models import (
     Draft,
     Enquiry,
 )
+from bot.observability.metrics import REGENERATED, DeliveryEvent, count_decision, count_delivery
 from bot.services.cards import card_ref, publish_card
 from bot.services.desk import ActionResult, Desk, Outcome, conversation_of, load_enquiry
 from bot.services.intake import draft_conversation
@@ -87,6 +88,8 @@ async def approve_draft(
         )
         await uow.card_states.mark_for_publish(conversation_of(enquiry))
         await uow.commit()
+    count_decision(decision.kind, draft.created_at, decision.decided_at)
+    count_delivery(DeliveryEvent.QUEUED)
     desk.outbox_wakeup.set()
     if publish:
         await publish_card(desk, conversation_of(enquiry))
@@ -122,6 +125,7 @@ async def reject_draft(
             )
         await uow.card_states.mark_for_publish(conversation_of(enquiry))
         await uow.commit()
+    count_decision(decision.kind, draft.created_at, decision.decided_at)
     if publish:
         await publish_card(desk, conversation_of(enquiry))
     else:
@@ -137,12 +141,13 @@ async def regenerate_draft(
     The request is stored first; with `draft_now=False` a drafting worker makes the draft.
     """
     async with desk.db.unit_of_work() as uow:
-        _, enquiry, blocked = await _decidable(uow, draft_id)
+        draft, enquiry, blocked = await _decidable(uow, draft_id)
         if blocked is not None:
             return blocked
         # Queued first, so the click survives a crash; drafted now unless a worker has it.
         await uow.card_states.request_draft(conversation_of(enquiry), hint)
         await uow.commit()
+    count_decision(REGENERATED, draft.created_at, desk.clock())
     if draft_now:
         await draft_conversation(desk, conversation_of(enquiry))
     else:
@@ -164,6 +169,7 @@ async def escalate_conversation(
         enquiry = await load_enquiry(uow, draft.enquiry_id)
         await uow.card_states.set_owner(conversation_of(enquiry), assignee)
         await uow.commit()
+    count_decision(DecisionKind.ESCALATED, draft.created_at, desk.clock())
     conversation_id = conversation_of(enquiry)
     if announce:
         await announce_escalation(desk, conversation_id, reviewer, assignee)
@@ -192,6 +198,7 @@ async def retry_delivery(desk: Desk, draft_id: str) -> ActionResult:
         await uow.deliveries.requeue_failed(delivery.id, now=desk.clock())
         await uow.card_states.mark_for_publish(conversation_of(enquiry))
         await uow.commit()
+    count_delivery(DeliveryEvent.QUEUED)
     desk.outbox_wakeup.set()
     await publish_card(desk, conversation_of(enquiry))
     return ActionResult(Outcome.DONE, conversation_id=enquiry.conversation_id)

@@ -17,6 +17,7 @@ import logging
 import uuid
 
 from bot.models import Channel, Enquiry, InboundMessage
+from bot.observability.metrics import count_enquiries
 from bot.review import current_draft
 from bot.services.desk import Desk, Receipt
 from bot.storage import DraftingState, InboxEntry, UnitOfWork
@@ -61,6 +62,8 @@ async def receive_enquiry(desk: Desk, inbound: InboundMessage) -> Receipt:
     async with desk.db.unit_of_work() as uow:
         receipt = await file_message(uow, inbound, desk.clock(), desk.conversation_window)
         await uow.commit()
+    if receipt.is_new:
+        count_enquiries([inbound.channel])
     return receipt
 
 

@@ -18,6 +18,7 @@ from bot.models import (
     InboundMessage,
     Language,
 )
+from bot.observability.metrics import count_draft
 from bot.review import KnowledgeCatalog, current_draft
 from bot.services.cards import post_history, publish_card
 from bot.services.desk import Desk, Receipt
@@ -145,6 +146,7 @@ async def _redraft(desk: Desk, claim: WorkClaim) -> tuple[Draft | None, Draft | 
             await uow.drafts.mark_superseded(replaced.id)
         await uow.drafts.add(draft)
         await uow.commit()
+    count_draft(draft, latest.received_at)
     return draft, replaced
 
 
