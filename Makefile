@@ -31,9 +31,13 @@ bench: setup
 	$(BIN)/python benchmarks/retrieval.py
 	$(BIN)/python benchmarks/latency.py
 
-constraints: setup
-	$(BIN)/pip freeze --exclude-editable | grep -v '^replydesk' > constraints.body
-	{ head -2 constraints.txt; cat constraints.body; } > constraints.new && mv constraints.new constraints.txt && rm constraints.body
+# Pins what a fresh install brings in (a fresh venv: nothing left over from earlier installs).
+constraints:
+	rm -rf .constraints-venv && $(PYTHON) -m venv .constraints-venv
+	.constraints-venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	.constraints-venv/bin/pip freeze --exclude-editable | grep -v '^replydesk' > constraints.body
+	{ head -2 constraints.txt; cat constraints.body; } > constraints.new && mv constraints.new constraints.txt
+	rm -rf constraints.body .constraints-venv
 
 clean:
 	rm -rf $(VENV) .replydesk .pytest_cache .mypy_cache .ruff_cache
