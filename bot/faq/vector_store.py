@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from bot.errors import PermanentError
+from bot.errors import PermanentError, TransientError
 from bot.faq.embedders import Vectors
 
 # Up to this many stored texts, search is an exact dot product over a copy in memory.
@@ -95,7 +95,13 @@ class ChromaVectorStore:
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         if host:
-            client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+            try:
+                client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+            except ValueError as error:  # chromadb's "Could not connect to a Chroma server"
+                raise TransientError(
+                    f"the Chroma server at {host}:{port} did not answer ({error}): check "
+                    "CHROMA_HOST and CHROMA_PORT"
+                ) from None
         else:
             if path is None:
                 raise PermanentError("an embedded Chroma needs a directory")

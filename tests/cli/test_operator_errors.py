@@ -121,6 +121,19 @@ class TestUnavailableServices:
         line = one_error_line(result)
         assert "the database did not answer" in line and "DATABASE_URL" in line
 
+    def test_an_unreachable_chroma_server_is_one_line_and_exit_3(self, tmp_path: Path) -> None:
+        result = replydesk(
+            "index",
+            "--knowledge-dir",
+            str(FIXTURES / "knowledge"),
+            env={"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": "1", "RETRIEVAL_MODE": "lexical"},
+            tmp_path=tmp_path,
+        )
+
+        assert result.returncode == UNAVAILABLE
+        line = one_error_line(result)
+        assert "the Chroma server at 127.0.0.1:1 did not answer" in line and "CHROMA_HOST" in line
+
     def test_serve_retries_the_database_for_a_while_then_gives_up_in_one_line(
         self, tmp_path: Path
     ) -> None:

@@ -134,7 +134,7 @@ class TestLogFormat:
         level = root.level
         handler = configure_service_logging(logging.INFO, stream, json_lines=True)
         try:
-            logging.getLogger("uvicorn.error").warning("mail from %s", "erika@example.org")
+            logging.getLogger("bot.serve").warning("mail from %s", "erika@example.org")
             try:
                 raise ValueError("token xoxb-1234567890-abcdef")
             except ValueError:
@@ -144,7 +144,7 @@ class TestLogFormat:
             root.setLevel(level)
 
         first, second = (json.loads(line) for line in stream.getvalue().splitlines())
-        assert first["level"] == "WARNING" and first["logger"] == "uvicorn.error"
+        assert first["level"] == "WARNING" and first["logger"] == "bot.serve"
         assert first["message"] == "mail from [email]" and first["time"]
         assert second["message"] == "failed"
         assert "ValueError: token [token]" in second["exc_info"]
