@@ -3,9 +3,10 @@
 Each corpus is indexed with both models in the fused layouts (the real indexing into a
 temporary Chroma), and `bot.faq.signals.SignalExtractor` computes each question's dense
 signals. Embedding is the slow part (e5 about 20 ms a question, long answers far more), so
-those are kept in a cache folder keyed by everything that shapes them; the word-based
-signals (`LexicalSignals`) are computed afresh each run, in milliseconds. The fitting
-script and the retrieval benchmark then rank them.
+those are kept in a cache folder keyed by everything that shapes them, the models' names
+among them (two builds of one model never share an entry); the word-based signals
+(`LexicalSignals`) are computed afresh each run, in milliseconds. The fitting script and
+the retrieval benchmark then rank them.
 """
 
 from __future__ import annotations
@@ -42,9 +43,12 @@ class SetSignals:
     signals: list[QuerySignals]
 
 
-def cache_key(corpus: Corpus, name: str, queries: list[Query]) -> str:
+def cache_key(corpus: Corpus, name: str, queries: list[Query], e5: Embedder, use: Embedder) -> str:
     parts = [
         CACHE_VERSION,
+        # The models' names: two builds of one model (USE in ONNX or numpy) never share an entry.
+        e5.name,
+        use.name,
         corpus.name,
         name,
         *DENSE_FEATURES,
@@ -60,7 +64,10 @@ def corpus_signals(
     corpus: Corpus, e5: Embedder, use: Embedder, cache: Path | None
 ) -> list[SetSignals]:
     """Signals for every query set of `corpus`, from the cache where present."""
-    keys = {name: cache_key(corpus, name, queries) for name, queries in corpus.query_sets.items()}
+    keys = {
+        name: cache_key(corpus, name, queries, e5, use)
+        for name, queries in corpus.query_sets.items()
+    }
     paths = {name: cache / f"{key}.npz" for name, key in keys.items()} if cache else {}
     lexical = LexicalSignals(corpus.entries)
     results: list[SetSignals] = []
