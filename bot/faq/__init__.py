@@ -1,7 +1,8 @@
 """The searchable FAQ: knowledge files, embedders, Chroma index, BM25 and retrieval.
 
 - `files`: read a knowledge folder (FAQ entries, guidelines, channel policies);
-- `importing`: bulk FAQ exports (CSV, JSON lines) to entry files;
+- `exports`, `importing`: read bulk FAQ exports (encoding, separator, rows) and merge them
+  into entry files;
 - `text`: Markdown to plain text, text to sentences;
 - `embedders`: the `Embedder` port and the local models;
 - `vector_store`: the `VectorStore` port and Chroma;

@@ -31,18 +31,6 @@ ENQUIRY = f"Lieferadresse geändert, bitte an {EMAIL}, Tel. {PHONE}, IBAN {IBAN}
 
 
 @pytest.fixture
-def service_log() -> Iterator[io.StringIO]:
-    """The service's handler on the root logger, writing to a string; removed afterwards."""
-    stream = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    handler = configure_service_logging(logging.INFO, stream)
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(level)
-
-
-@pytest.fixture
 def loggers_at_info() -> Iterator[None]:
     """Other tests quiet these library loggers (our wiring, uvicorn's default config)."""
     names = ("httpx", "uvicorn", "uvicorn.error", "uvicorn.access")
