@@ -211,6 +211,24 @@ knowledge_versions = sa.Table(
     _stamp("indexed_at"),
 )
 
+knowledge_edits = sa.Table(
+    "knowledge_edits",
+    metadata,
+    # Every change to a knowledge entry made through ReplyDesk (Slack modal, CLI, restore,
+    # an accepted proposal), append-only: who, when, and the entry's file before and after.
+    # The knowledge folder stays the source of truth; this is its history.
+    _id(primary_key=True),
+    sa.Column("knowledge_key", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("entry_id", sa.String(EXTERNAL_LENGTH), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("action", sa.String(ENUM_LENGTH), nullable=False),  # create, edit, restore
+    sa.Column("edited_by", sa.String(EXTERNAL_LENGTH), nullable=False),
+    _stamp("edited_at"),
+    sa.Column("before", sa.Text()),  # the file's text; None for a new entry
+    sa.Column("after", sa.Text(), nullable=False),
+    sa.UniqueConstraint("knowledge_key", "entry_id", "version"),
+)
+
 card_states = sa.Table(
     "card_states",
     metadata,
@@ -244,6 +262,8 @@ card_states = sa.Table(
     # How often publishing was claimed: after a claim that recorded no card, Slack is asked
     # for a card carrying this conversation's metadata before a new one is posted.
     sa.Column("publish_claims", sa.Integer(), nullable=False, server_default="0"),
+    # When the card was reminded about in its thread for crossing "at risk" (once per card).
+    _stamp("reminded_at", nullable=True),
     _stamp("updated_at"),
     sa.Index(None, "needs_publish"),
     sa.Index(None, "drafting"),
