@@ -8,6 +8,7 @@
         ├── KnowledgeError      a knowledge file is broken (names the file)
         ├── InputError          a caller sent something we cannot use
         ├── DuplicateError      this delivery or decision was already recorded
+        ├── ConflictError       someone changed it since it was read: reload, then retry
         └── NotFoundError       the id names nothing we know
 
 Messages are safe to show to staff; they never carry customer text or secrets.
@@ -63,6 +64,14 @@ class InputError(PermanentError):
 
 class DuplicateError(PermanentError):
     """The same thing was recorded before; the first record wins."""
+
+
+class ConflictError(PermanentError):
+    """What the caller based its change on is outdated; nothing was changed.
+
+    Raised when a knowledge file changed since the editor loaded it, or another editor
+    saved a version of the same entry at the same moment. Load it again and redo the change.
+    """
 
 
 class NotFoundError(PermanentError):

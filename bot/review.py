@@ -1,7 +1,9 @@
 """What a review card shows, built from the database: the pure view the Slack blocks render.
 
 One card per conversation. It shows every customer message, the current draft with its
-citations, and where the draft stands (awaiting review, sending, sent, failed, …).
+citations, where the draft stands (awaiting review, sending, sent, failed, …) and, while
+nobody has decided yet, how long the customer has waited against the channel's target.
+The card is a pure function of the database and the moment it is built (`now`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.faq.files import KnowledgeBase
+from bot.faq.response_targets import ResponseTargets, TargetState
 from bot.models import Channel, Decision, DecisionKind, Delivery, DeliveryState, Draft, FaqEntry
 from bot.storage import DraftingState, UnitOfWork
 from bot.wording import review_wording
@@ -27,6 +30,19 @@ class CardStatus(StrEnum):
     DELIVERY_FAILED = "delivery_failed"  # retries exhausted; a person may retry
     OUTCOME_UNKNOWN = "outcome_unknown"  # a person must check the channel
     REJECTED = "rejected"
+
+
+# Nobody has decided yet: the customer is still waiting, so the card shows the wait.
+WAITING = frozenset({CardStatus.DRAFTING, CardStatus.DRAFTING_DELAYED, CardStatus.AWAITING_REVIEW})
+
+
+@dataclass(frozen=True)
+class CardWait:
+    """How long the customer has waited, in business seconds, against the channel's target."""
+
+    age_seconds: float
+    target_seconds: float
+    state: TargetState
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,26 @@ class ReviewCard:
     delivery: Delivery | None = None
     owner: str | None = None
     max_length: int = 1000
+    wait: CardWait | None = None  # None once decided, or when the channel has no target
+
+
+# Up to this long a wait reads in minutes ("90 min"); longer in hours ("4 h 10 min").
+_MINUTES_UP_TO = 120
+
+
+def duration_text(seconds: float) -> str:
+    """A wait or target as reviewers read it: "42 min", "60 min", "4 h", "2 h 5 min".
+
+    Partial minutes are dropped, so a card never looks older than it is.
+    """
+    words = review_wording()
+    minutes = int(max(seconds, 0.0) // 60)
+    if minutes < _MINUTES_UP_TO:
+        return words.duration_minutes.format(minutes=minutes)
+    hours, rest = divmod(minutes, 60)
+    if rest == 0:
+        return words.duration_hours.format(hours=hours)
+    return words.duration_hours_minutes.format(hours=hours, minutes=rest)
 
 
 class KnowledgeCatalog:
@@ -65,6 +101,7 @@ class KnowledgeCatalog:
         self.entries: dict[str, FaqEntry] = knowledge.by_id()
         self.clause_titles = {clause.id: clause.title for clause in knowledge.guidelines.clauses}
         self.channels = knowledge.guidelines.channels
+        self.response_targets = knowledge.guidelines.response_targets
 
     def max_length(self, channel: Channel) -> int:
         """The guidelines' length limit for replies on `channel`."""
@@ -93,8 +130,20 @@ async def current_draft(uow: UnitOfWork, conversation_id: str) -> Draft | None:
     return await uow.drafts.current_in_conversation(conversation_id)
 
 
-async def load_card(uow: UnitOfWork, conversation_id: str, catalog: KnowledgeCatalog) -> ReviewCard:
-    """Build the card of a conversation from what the database holds now."""
+async def load_card(
+    uow: UnitOfWork,
+    conversation_id: str,
+    catalog: KnowledgeCatalog,
+    now: dt.datetime | None = None,
+) -> ReviewCard:
+    """Build the card of a conversation from what the database holds now.
+
+    Args:
+        uow: An open unit of work.
+        conversation_id: The conversation.
+        catalog: The knowledge the card cites and the response-time targets.
+        now: The moment the card shows; without it the card shows no wait.
+    """
     enquiries = await uow.enquiries.in_conversation(conversation_id)
     state = await uow.card_states.get(conversation_id)
     # The card belongs to the conversation's first enquiry, as recorded when it arrived.
@@ -126,6 +175,29 @@ async def load_card(uow: UnitOfWork, conversation_id: str, catalog: KnowledgeCat
         delivery=delivery,
         owner=state.owner if state else None,
         max_length=catalog.max_length(root.channel),
+        wait=card_wait(catalog.response_targets, root.channel, root.received_at, status, now),
+    )
+
+
+def card_wait(
+    targets: ResponseTargets,
+    channel: Channel,
+    received_at: dt.datetime,
+    status: CardStatus,
+    now: dt.datetime | None,
+) -> CardWait | None:
+    """How long a card's customer has waited since the first message, if the card says so.
+
+    Returns:
+        None when the card is decided, the channel has no target, or `now` is not given.
+    """
+    target = targets.target_for(channel.value)
+    if now is None or target is None or status not in WAITING:
+        return None
+    return CardWait(
+        age_seconds=targets.age(received_at, now),
+        target_seconds=target,
+        state=targets.state(channel.value, received_at, now),
     )
 
 

@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     slack_review_channel: str | None = Field(None, validation_alias=_env("SLACK_REVIEW_CHANNEL"))
     slack_reviewers: str = Field("", validation_alias=_env("SLACK_REVIEWERS"))
     slack_reviewer_group: str | None = Field(None, validation_alias=_env("SLACK_REVIEWER_GROUP"))
+    # Comms leads (team report on the App Home) and knowledge editors: Slack user ids.
+    slack_leads: str = Field("", validation_alias=_env("SLACK_LEADS"))
+    slack_knowledge_editors: str = Field("", validation_alias=_env("SLACK_KNOWLEDGE_EDITORS"))
     slack_api_url: str | None = Field(None, validation_alias=_env("SLACK_API_URL"))
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
@@ -198,7 +201,15 @@ class Settings(BaseSettings):
 
     def reviewer_ids(self) -> frozenset[str]:
         """Slack user ids allowed to decide on drafts (SLACK_REVIEWERS, comma-separated)."""
-        return frozenset(item.strip() for item in self.slack_reviewers.split(",") if item.strip())
+        return _ids(self.slack_reviewers)
+
+    def lead_ids(self) -> frozenset[str]:
+        """Slack user ids of the comms leads (SLACK_LEADS, comma-separated)."""
+        return _ids(self.slack_leads)
+
+    def knowledge_editor_ids(self) -> frozenset[str]:
+        """Slack user ids of the knowledge editors (SLACK_KNOWLEDGE_EDITORS)."""
+        return _ids(self.slack_knowledge_editors)
 
     def resolved_retrieval_mode(self) -> RetrievalMode:
         """RETRIEVAL_MODE, or fused (local models) / hybrid (an embeddings server).
@@ -222,3 +233,7 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'replydesk.sqlite3').as_posix()}"
+
+
+def _ids(listed: str) -> frozenset[str]:
+    return frozenset(item.strip() for item in listed.split(",") if item.strip())

@@ -172,6 +172,7 @@ async def build_runtime(
         draft_forever,
         file_forever,
         publish_forever,
+        reminder_job,
         watch_knowledge,
     )
     from bot.review import KnowledgeCatalog
@@ -222,6 +223,7 @@ async def build_runtime(
         *[delivering] * settings.delivery_workers,
         *[drafting] * settings.drafting_workers,
         *[publishing] * settings.publishing_workers,
+        reminder_job(desk),  # one per replica; the database picks who reminds
     ]
     web = settings.role is not ServiceRole.WORKER
     work = settings.role is not ServiceRole.WEB

@@ -77,6 +77,14 @@ class ReviewWording(BaseModel):
     card_faq: str
     card_guidelines: str
 
+    # Card: how long the customer has waited against the channel's target (undecided cards)
+    wait_on_track: str
+    wait_at_risk: str
+    wait_overdue: str
+    duration_minutes: str
+    duration_hours: str
+    duration_hours_minutes: str
+
     # Buttons (on the card and on the stale-draft prompt)
     button_approve: str
     button_edit: str
@@ -145,6 +153,8 @@ class ReviewWording(BaseModel):
     # Thread messages (under the card)
     thread_replaced_draft: str
     thread_escalated: str
+    thread_reminder_at_risk: str
+    thread_reminder_overdue: str
 
     # Form errors (shown under a modal field; the modal stays open)
     form_reply_empty: str
@@ -216,3 +226,57 @@ def _problems(error: ValidationError) -> str:
 
 def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
+
+
+class HomeWording(BaseModel):
+    """The App Home's texts (`prompts/home/en.yaml`), as `str.format` templates."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    header: str
+    waiting_heading: str
+    waiting_none: str
+    waiting_item: str
+    waiting_more: str
+    escalated_heading: str
+    escalated_none: str
+    state_on_track: str
+    state_at_risk: str
+    state_overdue: str
+    no_target: str
+    open_card: str
+    leads_heading: str
+    leads_period: str
+    leads_enquiries: str
+    leads_decisions: str
+    leads_reasons: str
+    leads_times: str
+    leads_within_target: str
+    leads_backlog: str
+    leads_unanswered: str
+    leads_none: str
+    leads_export: str
+    editors_heading: str
+    editors_expiring: str
+    editors_expiring_item: str
+    editors_never_cited: str
+    editors_none: str
+    editors_proposals: str
+
+
+@lru_cache(maxsize=1)
+def home_wording() -> HomeWording:
+    """The shipped App Home wording, `prompts/home/en.yaml`, read once.
+
+    Raises:
+        PermanentError: The file is broken (one line naming it).
+    """
+    path = PROMPTS_DIR / "home" / "en.yaml"
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise PermanentError(f"home wording {path} cannot be read: {_one_line(error)}") from None
+    try:
+        return HomeWording.model_validate(loaded)
+    except ValidationError as error:
+        raise PermanentError(f"home wording {path}: {_problems(error)}") from None

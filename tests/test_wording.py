@@ -38,6 +38,12 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "card_length_too_long": {"count", "limit"},
     "card_faq": {"entries"},
     "card_guidelines": {"clauses"},
+    "wait_on_track": {"age", "target"},
+    "wait_at_risk": {"age", "target"},
+    "wait_overdue": {"age", "target"},
+    "duration_minutes": {"minutes"},
+    "duration_hours": {"hours"},
+    "duration_hours_minutes": {"hours", "minutes"},
     "modal_edit_hint": {"channel", "limit"},
     "modal_conversation_message_meta": {"kind", "received"},
     "reason_with_note": {"note", "reason"},
@@ -48,6 +54,8 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "forward_seen_before": {"review_channel"},
     "thread_replaced_draft": {"revision", "text"},
     "thread_escalated": {"assignee", "by"},
+    "thread_reminder_at_risk": {"age", "target"},
+    "thread_reminder_overdue": {"age", "target"},
     "form_reply_too_long": {"channel", "length", "limit"},
     "problem_reply_too_long": {"channel", "length", "limit"},
     "problem_entry_deleted": {"entry"},
@@ -56,6 +64,7 @@ PLACEHOLDERS: dict[str, set[str]] = {
 }
 # A value of the type callers pass, per placeholder (format specs like `:.0%` need it).
 SAMPLES: dict[str, object] = {
+    "age": "42 min",
     "approved": "Approved by <@U1>",
     "assignee": "<@U2>",
     "by": "<@U1>",
@@ -69,12 +78,14 @@ SAMPLES: dict[str, object] = {
     "entry": "shipping-time",
     "error": "refused: Slack chat.postMessage: channel_not_found",
     "hidden": 2,
+    "hours": 4,
     "kind": "text",
     "labels": "`complaint`",
     "language": "German",
     "length": 1200,
     "limit": 1000,
     "message_id": "12345",
+    "minutes": 30,
     "name": "Alex",
     "note": "cites the old price",
     "owner": "<@U2>",
@@ -86,6 +97,7 @@ SAMPLES: dict[str, object] = {
     "revision": 2,
     "status": "awaiting_review",
     "suggestion": "check and send",
+    "target": "60 min",
     "text": "Hello!",
 }
 

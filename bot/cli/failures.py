@@ -3,7 +3,8 @@
 Exit codes (README, "Exit codes"):
 
 - 0: done;
-- 1: done, but some input was refused (bad rows, broken knowledge files, failed lines);
+- 1: done, but some input was refused (bad rows, broken knowledge files, failed lines, an
+  edit that conflicts with someone else's);
 - 2: a usage, configuration or input-file error: nothing was done, fix the setting or file;
 - 3: a service (database, Chroma, Slack, the model server) did not answer: try again when
   it runs;
@@ -38,7 +39,7 @@ class Failure:
 
 def describe(error: BaseException) -> Failure:
     """Turn any exception that reached the command line into one line and an exit code."""
-    from bot.errors import BotError, PermanentError, TransientError
+    from bot.errors import BotError, ConflictError, PermanentError, TransientError
 
     if isinstance(error, KeyboardInterrupt):
         return Failure("interrupted", INTERRUPTED)
@@ -50,6 +51,8 @@ def describe(error: BaseException) -> Failure:
         return database_problem
     if isinstance(error, TransientError):
         return Failure(str(error), UNAVAILABLE)
+    if isinstance(error, ConflictError):  # someone else changed it first: load and redo
+        return Failure(str(error), REFUSED_INPUT)
     if isinstance(error, PermanentError):
         return Failure(str(error), CONFIGURATION)
     if isinstance(error, BotError):

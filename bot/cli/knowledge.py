@@ -1,9 +1,10 @@
-"""`replydesk knowledge …`: commands for knowledge editors (bulk import of FAQ exports)."""
+"""`replydesk knowledge …`: commands for knowledge editors: bulk import, history, restore."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -12,6 +13,9 @@ from bot.resources import SAMPLE_KNOWLEDGE_DIR
 
 if TYPE_CHECKING:
     from bot.faq.importing import ImportReport
+    from bot.storage import Database, KnowledgeEdit
+
+_Result = TypeVar("_Result")
 
 knowledge_app = typer.Typer(
     help="Manage FAQ and guideline files.", no_args_is_help=True, rich_markup_mode=None
@@ -20,7 +24,7 @@ knowledge_app = typer.Typer(
 # bot/cli/knowledge.py -> bot/: an installed wheel keeps its sample knowledge in here.
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _NO_TARGET = (
-    "knowledge import needs a target folder: pass --knowledge-dir DIR or set "
+    "knowledge {command} needs a target folder: pass --knowledge-dir DIR or set "
     "REPLYDESK_KNOWLEDGE_DIR (the shipped sample is read-only)"
 )
 _SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": "tab"}
@@ -66,7 +70,7 @@ def knowledge_import(
 
     target = _import_target(knowledge_dir)
     if target is None:
-        _fail(_NO_TARGET)
+        _fail(_NO_TARGET.format(command="import"))
     try:
         report = import_faq(file, target, update=update)
     except InputError as error:
@@ -149,3 +153,130 @@ def _fail(message: str) -> NoReturn:
 
     _line(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(code=2)
+
+
+KnowledgeDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--knowledge-dir",
+        help="Folder with faq/ and guidelines/ (default: REPLYDESK_KNOWLEDGE_DIR).",
+    ),
+]
+
+
+@knowledge_app.command("history")
+def knowledge_history(
+    entry_id: Annotated[str, typer.Argument(help="The entry's id, e.g. returns-window-de.")],
+    knowledge_dir: KnowledgeDirOption = None,
+) -> None:
+    """List the versions of an entry recorded by ReplyDesk, newest first.
+
+    One line per version: number, action (create, edit, restore), who, when (UTC) and
+    which fields changed. Edits made to the files by hand are not recorded.
+
+    Exit codes: 0 listed (also when none is recorded); 3 the database did not answer.
+    """
+    from bot.services import entry_history
+    from bot.settings import Settings
+
+    folder = knowledge_dir or Settings().knowledge_dir
+    edits = _with_database(lambda db: entry_history(db, folder, entry_id))
+    if not edits:
+        _line(f"no versions of {entry_id} recorded for {folder}")
+        return
+    for line in history_lines(edits):
+        typer.echo(line)
+
+
+@knowledge_app.command("restore")
+def knowledge_restore(
+    entry_id: Annotated[str, typer.Argument(help="The entry's id, e.g. returns-window-de.")],
+    version: Annotated[int, typer.Argument(help="The version to bring back (see history).")],
+    knowledge_dir: KnowledgeDirOption = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who restores (default: the OS user).")
+    ] = None,
+) -> None:
+    """Write an older version of an entry back to its file, recorded as a new version.
+
+    Exit codes: 0 restored; 1 refused: another editor saved the entry at the same moment;
+    2 no target folder, no such version, or the file already reads as that version;
+    3 the database did not answer.
+    """
+    from rich.markup import escape
+
+    from bot.errors import ConflictError, InputError, NotFoundError
+    from bot.services import restore_version
+
+    target = _import_target(knowledge_dir)
+    if target is None:
+        _fail(_NO_TARGET.format(command="restore"))
+    editor = by or _os_user()
+    try:
+        edit = _with_database(lambda db: restore_version(db, target, entry_id, version, editor))
+    except ConflictError as error:
+        _line(f"[yellow]refused:[/yellow] {escape(str(error))}")
+        raise typer.Exit(code=1) from None
+    except (NotFoundError, InputError) as error:
+        _fail(str(error))
+    _line(
+        escape(
+            f"Restored {entry_id} to version {version} as version {edit.version} "
+            f"(by {edit.edited_by}); a running service re-indexes within seconds."
+        )
+    )
+
+
+def history_lines(edits: Sequence[KnowledgeEdit]) -> list[str]:
+    """One line per version, as `knowledge history` prints them.
+
+    Example: "v3  restore  alice  2026-12-02 10:15 UTC  answer, valid_until (as v1)".
+    """
+    from bot.faq.editing import changed_fields
+    from bot.storage import EditAction
+
+    lines = []
+    for edit in edits:
+        if edit.action is EditAction.CREATE:
+            what = "created"
+        else:
+            what = ", ".join(changed_fields(edit.before, edit.after)) or "no field changed"
+        if edit.action is EditAction.RESTORE:
+            same = next(
+                (o.version for o in edits if o.version < edit.version and o.after == edit.after),
+                None,
+            )
+            what += f" (as v{same})" if same is not None else ""
+        when = edit.edited_at.strftime("%Y-%m-%d %H:%M UTC")
+        lines.append(f"v{edit.version}  {edit.action}  {edit.edited_by}  {when}  {what}")
+    return lines
+
+
+def _with_database(work: Callable[[Database], Coroutine[object, object, _Result]]) -> _Result:
+    """Open the database the service uses (migrating it), run `work` on it, close it."""
+    import asyncio
+
+    from bot.settings import Settings
+    from bot.storage import Database
+
+    async def run() -> _Result:
+        settings = Settings()
+        if not settings.database_url:
+            settings.ensure_data_dir()
+        db = Database(settings.resolved_database_url())
+        try:
+            await db.migrate()
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        _fail("cannot tell who you are: pass --by NAME")

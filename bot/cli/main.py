@@ -178,16 +178,40 @@ def serve(
 
 @app.command()
 def stats(
+    since: Annotated[
+        str | None, typer.Option("--since", help="First day, YYYY-MM-DD (the team's time zone).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Last day included, YYYY-MM-DD (default: now).")
+    ] = None,
+    days: Annotated[
+        int, typer.Option("--days", help="Without --since: this many days before --until.")
+    ] = 30,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Also write one row per enquiry of the period to this file."),
+    ] = None,
     per_draft: Annotated[
         bool, typer.Option("--per-draft", help="List token usage per draft.")
     ] = False,
+    knowledge_dir: KnowledgeDir = None,
 ) -> None:
-    """Show decisions, rejections, delivery states, gaps in the FAQ and token usage."""
+    """Report a period for comms leads: volumes, decisions, response times, backlog, gaps."""
+    import datetime as dt
+
     from rich.console import Console
 
-    from bot.cli.stats import print_stats
+    from bot.cli.stats import choose_period, parse_day, print_stats, response_targets
 
-    print_stats(_settings().resolved_database_url(), Console(), per_draft)
+    settings = _settings()
+    targets = response_targets(knowledge_dir or settings.knowledge_dir)
+    now = dt.datetime.now(dt.UTC)
+    period = choose_period(
+        parse_day(since, "--since"), parse_day(until, "--until"), days, now, targets.hours.timezone
+    )
+    print_stats(
+        settings.resolved_database_url(), Console(), period, targets, now, csv_file, per_draft
+    )
 
 
 @eval_app.command("drafts")

@@ -18,6 +18,7 @@ import frontmatter
 import yaml
 
 from bot.errors import KnowledgeError
+from bot.faq.response_targets import ResponseTargets, parse_response_targets
 from bot.faq.voice import CompanyVoice, parse_voice
 from bot.models import ChannelPolicy, FaqEntry, GuidelineClause, Language, Register
 
@@ -28,12 +29,17 @@ _ANSWER_KEYS = {Register.DU: "answer_du", Register.SIE: "answer_sie"}
 
 @dataclass(frozen=True)
 class Guidelines:
-    """The social-media guidelines: clauses, the channel policy, and named clause roles."""
+    """The social-media guidelines: clauses, the channel policy, and named clause roles.
+
+    `response_targets` come from the `response_times:` front matter (business hours and a
+    target per channel); without it no channel has a target and every card is on track.
+    """
 
     clauses: tuple[GuidelineClause, ...] = ()
     channels: dict[str, ChannelPolicy] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
     voice: CompanyVoice = field(default_factory=CompanyVoice)
+    response_targets: ResponseTargets = field(default_factory=ResponseTargets)
 
     def clause_for(self, role: str) -> str | None:
         """Return the clause id that covers `role` (e.g. "register"), if the guidelines name one."""
@@ -219,12 +225,15 @@ def _load_guidelines(folder: Path, errors: list[KnowledgeError]) -> Guidelines:
     channels: dict[str, ChannelPolicy] = {}
     roles: dict[str, str] = {}
     voice = CompanyVoice()
+    targets = ResponseTargets()
     for path in sorted(folder.glob("*.md")):
         try:
             post = frontmatter.loads(path.read_text(encoding="utf-8"))
             channels.update(_channel_policies(post.metadata.get("channels"), path))
             if "voice" in post.metadata:
                 voice = parse_voice(post.metadata["voice"], str(path))
+            if "response_times" in post.metadata:
+                targets = parse_response_targets(post.metadata["response_times"], str(path))
         except (yaml.YAMLError, ValueError) as error:
             errors.append(KnowledgeError(str(path), f"front matter is not valid YAML ({error})"))
             continue
@@ -239,7 +248,7 @@ def _load_guidelines(folder: Path, errors: list[KnowledgeError]) -> Guidelines:
                 errors.append(KnowledgeError(str(path), f"duplicate clause {clause.id}"))
                 continue
             clauses[clause.id] = clause
-    return Guidelines(tuple(clauses.values()), channels, roles, voice)
+    return Guidelines(tuple(clauses.values()), channels, roles, voice, targets)
 
 
 def split_clauses(text: str, source_path: str = "") -> list[GuidelineClause]:

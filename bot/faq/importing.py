@@ -35,7 +35,8 @@ from bot.faq.exports import ROW_ERROR, read_export
 from bot.faq.files import parse_faq_file
 from bot.models import Language
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
+# What an entry id may look like: it names the file, so nothing that walks out of `faq/`.
+ENTRY_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 REQUIRED_COLUMNS = ("id", "question", "answer", "language")
 # Front-matter keys a row may carry, in the order a new entry lists them.
@@ -122,7 +123,7 @@ def import_faq(source: Path, knowledge_dir: Path, *, update: bool = False) -> Im
     export = read_export(source, ("id",) if update else REQUIRED_COLUMNS)
     folder = knowledge_dir / "faq"
     folder.mkdir(parents=True, exist_ok=True)
-    existing = _existing_files(folder)
+    existing = entry_files(folder)
     first_rows: dict[str, int] = {}
     results = []
     for number, row in export.rows:
@@ -155,7 +156,7 @@ def _import_row(entry_id: str, row: dict[str, object], path: Path, *, update: bo
         if missing:
             raise InputError("missing " + ", ".join(repr(name) for name in missing))
         meta = {"id": entry_id, **{key: fields[key] for key in _META_COLUMNS if key in fields}}
-        _write_checked(path, _render(meta, str(fields["answer"])))
+        write_entry_file(path, render_entry(meta, str(fields["answer"])))
         return Outcome.WRITTEN
     meta, body = _read_entry(path, entry_id)
     answer = fields.pop("answer", None)
@@ -165,12 +166,12 @@ def _import_row(entry_id: str, row: dict[str, object], path: Path, *, update: bo
         return Outcome.UNCHANGED
     if not update:
         return Outcome.REFUSED
-    _write_checked(path, _render(merged, new_body))
+    write_entry_file(path, render_entry(merged, new_body))
     return Outcome.UPDATED
 
 
-def _existing_files(folder: Path) -> dict[str, Path]:
-    """Map each entry id already in `folder` to its file, whatever the file is called."""
+def entry_files(folder: Path) -> dict[str, Path]:
+    """Map each entry id already in `folder` (a `faq/` folder) to its file, whatever its name."""
     found: dict[str, Path] = {}
     for path in sorted(folder.glob("*.md")):
         try:
@@ -201,7 +202,7 @@ def _entry_id(row: dict[str, object]) -> str:
     entry_id = _text(row.get("id"))
     if entry_id is None:
         raise InputError("missing 'id'")
-    if not _SAFE_ID.match(entry_id):
+    if not ENTRY_ID_PATTERN.match(entry_id):
         raise InputError(f"id {entry_id!r} may only hold letters, digits, '-', '_' and '.'")
     return entry_id
 
@@ -226,7 +227,7 @@ def _row_fields(row: dict[str, object], entry_id: str) -> dict[str, object]:
         fields["tags"] = tags
     translation_of = _text(row.get("translation_of"))
     if translation_of is not None:
-        if not _SAFE_ID.match(translation_of):
+        if not ENTRY_ID_PATTERN.match(translation_of):
             raise InputError(f"translation_of {translation_of!r} is not an entry id")
         if translation_of == entry_id:
             raise InputError("translation_of names the entry itself")
@@ -267,13 +268,16 @@ def _date(value: object) -> dt.date | None:
     raise InputError(f"valid_until {text!r} is not a date: write YYYY-MM-DD{hint}")
 
 
-def _render(meta: dict[str, object], answer: str) -> str:
+def render_entry(meta: dict[str, object], answer: str) -> str:
+    """The text of an entry file: `meta` as YAML front matter (in its order), `answer` below."""
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=_YAML_WIDTH)
     return f"---\n{front}---\n{answer.strip()}\n"
 
 
-def _write_checked(path: Path, text: str) -> None:
+def write_entry_file(path: Path, text: str) -> None:
     """Write `text` to a temporary file, check the loader reads it, then rename it to `path`.
+
+    Shared with `bot.faq.editing`: every entry ReplyDesk writes goes through here.
 
     Raises:
         InputError: the knowledge loader would reject the entry; `path` is left as it was.

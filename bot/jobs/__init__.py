@@ -4,12 +4,14 @@
 - `delivery`: the outbox workers that send approved replies, once each;
 - `loop`: the take-work-then-wait loop they share;
 - `pace`: holds the workers back while requests are queuing;
-- `knowledge_watch`: re-indexes when knowledge files change.
+- `knowledge_watch`: re-indexes when knowledge files change;
+- `reminders`: one reminder per card that turns "at risk" against its response-time target.
 """
 
 from bot.jobs.delivery import DeliveryWorker
 from bot.jobs.knowledge_watch import reload_knowledge, watch_knowledge
 from bot.jobs.pace import Pace
+from bot.jobs.reminders import remind_forever, reminder_job
 from bot.jobs.workers import draft_forever, file_forever, publish_forever, reconcile_once
 
 __all__ = [
@@ -20,5 +22,7 @@ __all__ = [
     "publish_forever",
     "reconcile_once",
     "reload_knowledge",
+    "remind_forever",
+    "reminder_job",
     "watch_knowledge",
 ]

@@ -1,7 +1,10 @@
 """Keeps a running service on the current knowledge: re-indexes when FAQ files change.
 
 Knowledge editors change files while reviewers work; the next draft must cite the new text,
-and the stale-draft guard must compare with it.
+and the stale-draft guard must compare with it. Comparing the folder's fingerprint is a stat
+of each file, so the watcher looks every 2 seconds. An edit made through the service itself
+(`bot.services.knowledge_edits`) need not wait: it passes
+`after_commit=functools.partial(reload_knowledge, desk, open_knowledge)`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ log = logging.getLogger(__name__)
 Fingerprint = tuple[tuple[str, int, int], ...]
 # Reads and re-indexes the knowledge folder (blocking: it runs in a thread).
 OpenKnowledge = Callable[[], OpenedKnowledge]
+# How often the folder is compared: edits by hand or from another process show within this.
+DEFAULT_INTERVAL_SECONDS = 2.0
 
 
 def fingerprint(folder: Path) -> Fingerprint:
@@ -51,7 +56,7 @@ async def watch_knowledge(
     folder: Path,
     open_knowledge: OpenKnowledge,
     stop: asyncio.Event,
-    interval_seconds: float = 10.0,
+    interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
 ) -> None:
     """Reload whenever the files in `folder` change, until `stop` is set."""
     seen = fingerprint(folder)

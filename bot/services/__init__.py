@@ -6,6 +6,7 @@
 - `decisions`: approve, edit, reject, regenerate, escalate, retry a delivery.
 - `cards`: publish review cards (queued, leased); the board follows the database.
 - `leases`: claims on queued work that a live worker keeps renewing.
+- `knowledge_edits`: change, create or restore a knowledge entry's file, with its history.
 
 Network calls never happen inside a database transaction.
 """
@@ -36,6 +37,12 @@ from bot.services.intake import (
     event_seen,
     take_in,
 )
+from bot.services.knowledge_edits import (
+    create_entry,
+    edit_entry,
+    entry_history,
+    restore_version,
+)
 
 __all__ = [
     "LLM_UNAVAILABLE",
@@ -50,8 +57,11 @@ __all__ = [
     "card_of_enquiry",
     "card_ref",
     "claim_event",
+    "create_entry",
     "draft_conversation",
     "draft_next",
+    "edit_entry",
+    "entry_history",
     "escalate_conversation",
     "file_inbox",
     "event_seen",
@@ -60,6 +70,7 @@ __all__ = [
     "receive_enquiry",
     "regenerate_draft",
     "reject_draft",
+    "restore_version",
     "retry_delivery",
     "take_in",
 ]

@@ -72,7 +72,7 @@ async def _publish_claimed(desk: Desk, claimed: WorkClaim) -> CardRef | None:
 async def _publish(desk: Desk, claim: WorkClaim) -> CardRef:
     conversation_id = claim.conversation_id
     async with desk.db.unit_of_work() as uow:
-        card = await load_card(uow, conversation_id, desk.catalog)
+        card = await load_card(uow, conversation_id, desk.catalog, desk.clock())
         stored = await uow.cards.get(card.root_enquiry_id)
     existing = CardRef(stored.channel, stored.ts) if stored else None
     if existing is None and claim.claims > 1:
@@ -124,7 +124,7 @@ async def card_of_enquiry(desk: Desk, enquiry_id: str) -> ReviewCard:
     """
     async with desk.db.unit_of_work() as uow:
         enquiry = await load_enquiry(uow, enquiry_id)
-        return await load_card(uow, conversation_of(enquiry), desk.catalog)
+        return await load_card(uow, conversation_of(enquiry), desk.catalog, desk.clock())
 
 
 async def card_of_draft(desk: Desk, draft_id: str) -> ReviewCard:
@@ -138,4 +138,4 @@ async def card_of_draft(desk: Desk, draft_id: str) -> ReviewCard:
         if draft is None:
             raise NotFoundError(f"draft {draft_id} not found")
         enquiry = await load_enquiry(uow, draft.enquiry_id)
-        return await load_card(uow, conversation_of(enquiry), desk.catalog)
+        return await load_card(uow, conversation_of(enquiry), desk.catalog, desk.clock())

@@ -1,113 +1,118 @@
-"""Response-time targets counted in business hours: how old a card is, and is it at risk.
+"""Response-time reminders: a card that turns "at risk" gets one reminder in its thread.
 
-The guidelines' front matter sets opening hours and a target per channel (public posts
-within an hour, direct messages within four). Time outside the opening hours does not count:
-a post at 17:55 on a Friday with a one-hour target is due at 08:55 on Monday.
+Every worker replica runs `remind_due_cards` about every 30 s (`bot.jobs.reminders`). It
+reads the undecided cards, works out on the caller's clock where each stands against its
+channel's target (business hours and targets from the guidelines' front matter, see
+`bot.faq.response_targets`), and claims each crossing in the database with one conditional
+UPDATE (`CardStateRepository.claim_crossing`): of several replicas exactly one acts on it,
+with no lock in any process.
+
+- The first crossing (at risk, or overdue when nobody looked in time) posts one reminder
+  in the card's thread and republishes the card, so its wait label turns.
+- Crossing into overdue afterwards republishes the card only; there is no second reminder.
+
+Between crossings the minutes on the label move whenever the card is republished for
+another reason; nothing republishes a card just to count minutes (Slack rate limits).
+A reminder is posted at most once: a replica dying between claim and post loses it (the
+card's label still turns); a Slack outage gives the claim back and the next round retries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import logging
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-_WEEK = 7
+from bot.errors import TransientError
+from bot.faq.response_targets import ResponseTargets, TargetState
+from bot.review import duration_text
+from bot.services.cards import card_ref
+from bot.services.desk import Desk
+from bot.storage.card_states import WaitingCard
+from bot.wording import review_wording
+
+log = logging.getLogger(__name__)
+
+# Cards whose first message is older than this crossed every target long ago; not read.
+LOOKBACK = dt.timedelta(days=30)
 
 
-class TargetState(StrEnum):
-    """Where a card stands against its channel's target."""
+class Crossing(StrEnum):
+    """What a card's wait asks for now."""
 
-    ON_TRACK = "on_track"
-    AT_RISK = "at_risk"  # past `at_risk_share` of the target
-    OVERDUE = "overdue"  # past the target
+    NONE = "none"  # on track, or this crossing was handled already
+    FIRST = "first"  # turned at risk (or overdue) and nobody was reminded: remind, republish
+    OVERDUE = "overdue"  # turned overdue after the reminder: republish only
 
 
-@dataclass(frozen=True)
-class BusinessHours:
-    """When the team works: weekdays (0 = Monday) from `opens` to `closes`, local time.
+def crossing_of(card: WaitingCard, targets: ResponseTargets, now: dt.datetime) -> Crossing:
+    """Which crossing of its target `card` has reached at `now` and nobody handled yet."""
+    state = targets.state(card.channel, card.received_at, now)
+    if state is TargetState.ON_TRACK:
+        return Crossing.NONE
+    if card.reminded_at is None:
+        return Crossing.FIRST
+    handled = targets.state(card.channel, card.received_at, card.reminded_at)
+    if state is TargetState.OVERDUE and handled is not TargetState.OVERDUE:
+        return Crossing.OVERDUE
+    return Crossing.NONE
 
-    Holidays are whole days off. `always` (the default) counts every second, for teams that
-    answer around the clock or have not said otherwise.
+
+def reminder_text(card: WaitingCard, targets: ResponseTargets, now: dt.datetime) -> str:
+    """The reminder posted in the card's thread: how long the customer has waited."""
+    words = review_wording()
+    state = targets.state(card.channel, card.received_at, now)
+    template = (
+        words.thread_reminder_overdue
+        if state is TargetState.OVERDUE
+        else words.thread_reminder_at_risk
+    )
+    target = targets.target_for(card.channel) or 0.0
+    return template.format(
+        age=duration_text(targets.age(card.received_at, now)), target=duration_text(target)
+    )
+
+
+async def remind_due_cards(desk: Desk) -> int:
+    """Remind about and republish every card that crossed its target since the last round.
+
+    Returns:
+        How many crossings this call handled (others' claims not counted).
     """
-
-    timezone: str = "UTC"
-    weekdays: frozenset[int] = frozenset(range(_WEEK))
-    opens: dt.time = dt.time(0, 0)
-    closes: dt.time | None = None  # None: until midnight
-    holidays: frozenset[dt.date] = frozenset()
-
-    @property
-    def always(self) -> bool:
-        """Whether every second counts (no closed hours or days)."""
-        return (
-            len(self.weekdays) == _WEEK
-            and self.opens == dt.time(0, 0)
-            and self.closes is None
-            and not self.holidays
-        )
-
-    def seconds_between(self, start: dt.datetime, end: dt.datetime) -> float:
-        """Business seconds from `start` to `end` (0 when `end` is not later)."""
-        if end <= start:
-            return 0.0
-        if self.always:
-            return (end - start).total_seconds()
-        zone = ZoneInfo(self.timezone)
-        local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-        total = 0.0
-        day = local_start.date()
-        while day <= local_end.date():
-            window = self._window(day, zone)
-            if window is not None:
-                opened = max(window[0], local_start)
-                closed = min(window[1], local_end)
-                if closed > opened:
-                    total += (closed - opened).total_seconds()
-            day += dt.timedelta(days=1)
-        return total
-
-    def _window(self, day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime] | None:
-        if day.weekday() not in self.weekdays or day in self.holidays:
-            return None
-        opens = dt.datetime.combine(day, self.opens, zone)
-        closes = (
-            dt.datetime.combine(day, self.closes, zone)
-            if self.closes is not None
-            else dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), zone)
-        )
-        return (opens, closes) if closes > opens else None
+    targets = desk.catalog.response_targets
+    if not targets.any:
+        return 0
+    now = desk.clock()
+    async with desk.db.unit_of_work() as uow:
+        cards = await uow.card_states.waiting(now - LOOKBACK)
+    handled = 0
+    for card in cards:
+        step = crossing_of(card, targets, now)
+        if step is not Crossing.NONE and await _handle(desk, card, step, targets, now):
+            handled += 1
+    if handled:
+        desk.publishing_wakeup.set()
+    return handled
 
 
-@dataclass(frozen=True)
-class ResponseTargets:
-    """Targets per channel in business seconds; channels without one have no target."""
-
-    hours: BusinessHours = field(default_factory=BusinessHours)
-    per_channel: dict[str, float] = field(default_factory=dict)
-    at_risk_share: float = 0.75
-
-    def target_for(self, channel: str) -> float | None:
-        """The channel's target in seconds, or None."""
-        return self.per_channel.get(channel)
-
-    def age(self, received_at: dt.datetime, now: dt.datetime) -> float:
-        """Business seconds since the enquiry arrived."""
-        return self.hours.seconds_between(received_at, now)
-
-    def state(self, channel: str, received_at: dt.datetime, now: dt.datetime) -> TargetState:
-        """Whether an enquiry waiting since `received_at` is on track, at risk or overdue."""
-        target = self.target_for(channel)
-        if target is None:
-            return TargetState.ON_TRACK
-        age = self.age(received_at, now)
-        if age >= target:
-            return TargetState.OVERDUE
-        if age >= target * self.at_risk_share:
-            return TargetState.AT_RISK
-        return TargetState.ON_TRACK
-
-    def within(self, channel: str, received_at: dt.datetime, answered_at: dt.datetime) -> bool:
-        """Whether an answer at `answered_at` met the channel's target (True without one)."""
-        target = self.target_for(channel)
-        return target is None or self.age(received_at, answered_at) <= target
+async def _handle(
+    desk: Desk, card: WaitingCard, step: Crossing, targets: ResponseTargets, now: dt.datetime
+) -> bool:
+    ref = await card_ref(desk, card.conversation_id)
+    if ref is None:
+        return False  # the card is not in Slack yet; the next round finds it again
+    async with desk.db.unit_of_work() as uow:
+        claimed = await uow.card_states.claim_crossing(card.conversation_id, card.reminded_at, now)
+        await uow.commit()
+    if not claimed or step is not Crossing.FIRST:
+        return claimed
+    try:
+        await desk.board.post_in_thread(ref, reminder_text(card, targets, now))
+    except TransientError:
+        log.warning("reminder for card %s not posted; trying again", card.conversation_id)
+        async with desk.db.unit_of_work() as uow:
+            await uow.card_states.release_reminder(card.conversation_id, now)
+            await uow.commit()
+        return False
+    log.info("reminded about card %s (%s)", card.conversation_id, card.channel)
+    return True

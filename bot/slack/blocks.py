@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from bot.drafting.pipeline import TEXT_TRUNCATED
+from bot.faq.response_targets import TargetState
 from bot.models import Channel, DecisionKind, DraftAction, Language
-from bot.review import CardStatus, ReviewCard
+from bot.review import CardStatus, ReviewCard, duration_text
 from bot.wording import ReviewWording, review_wording
 
 # A Block Kit block or element as plain JSON data.
@@ -124,12 +125,34 @@ def channel_name(channel: Channel) -> str:
 
 
 def status_line(card: ReviewCard) -> str:
-    """The line that says where the conversation stands (and who owns it), as mrkdwn."""
+    """The line that says where the conversation stands (who owns it, how long it waits)."""
     words = review_wording()
     line = _static_status(words, card.status) or _decided_status(words, card)
+    wait = wait_line(card)
+    if wait:
+        line += " · " + wait
     if card.owner:
         line += "\n" + words.status_owner.format(owner=card.owner)
     return line
+
+
+def wait_line(card: ReviewCard) -> str | None:
+    """How long the customer has waited against the target, e.g. "⏱ 42 min of 60 min".
+
+    Returns:
+        None when the card shows no wait (decided, or no target for its channel).
+    """
+    if card.wait is None:
+        return None
+    words = review_wording()
+    template = {
+        TargetState.ON_TRACK: words.wait_on_track,
+        TargetState.AT_RISK: words.wait_at_risk,
+        TargetState.OVERDUE: words.wait_overdue,
+    }[card.wait.state]
+    return template.format(
+        age=duration_text(card.wait.age_seconds), target=duration_text(card.wait.target_seconds)
+    )
 
 
 def _static_status(words: ReviewWording, status: CardStatus) -> str | None:

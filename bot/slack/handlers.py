@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.actions import register_actions
 from bot.slack.forms import register_forms
+from bot.slack.home import register_home
 from bot.slack.intake import register_intake
 from bot.slack.interaction import Body, SlackDesk, error_reference, text_at
 
@@ -42,6 +43,7 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, slack: SlackDesk
     register_actions(app, slack)
     register_forms(app, slack)
     register_intake(app, slack)
+    register_home(app, slack)
     return app
 
 

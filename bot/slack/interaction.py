@@ -120,6 +120,8 @@ class SlackDesk:
     board: SlackReviewBoard
     reviewers: ReviewerDirectory
     work: BackgroundWork = field(default_factory=BackgroundWork)
+    leads: frozenset[str] = frozenset()  # comms leads: team report on the App Home
+    editors: frozenset[str] = frozenset()  # knowledge editors: entries to look after
 
     def after_ack(
         self, label: str, actor: Actor | None, work: Coroutine[object, object, None]

@@ -139,7 +139,14 @@ class _SlackService:
         """The Bolt app serving `desk` (routes and Socket Mode share one)."""
         if id(desk) not in self._apps:
             secret = self.settings.slack_signing_secret
-            slack = SlackDesk(desk, self.board, self.reviewers, self.work)
+            slack = SlackDesk(
+                desk,
+                self.board,
+                self.reviewers,
+                self.work,
+                leads=self.settings.lead_ids(),
+                editors=self.settings.knowledge_editor_ids(),
+            )
             signing = secret.get_secret_value() if secret else ""
             self._apps[id(desk)] = build_bolt_app(self.client, signing, slack)
         return self._apps[id(desk)]

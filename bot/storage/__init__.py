@@ -15,6 +15,7 @@ from bot.storage.drafts import DecisionRepository, DraftRepository
 from bot.storage.enquiries import ConversationRepository, EnquiryRepository
 from bot.storage.events import EventRepository
 from bot.storage.inbox import InboxEntry, InboxRepository
+from bot.storage.knowledge_edits import EditAction, KnowledgeEdit, KnowledgeEditRepository
 from bot.storage.knowledge_versions import KnowledgeVersionRepository
 from bot.storage.tables import metadata
 from bot.storage.unit_of_work import UnitOfWork
@@ -32,9 +33,12 @@ __all__ = [
     "DeliveryRepository",
     "DraftRepository",
     "EnquiryRepository",
+    "EditAction",
     "EventRepository",
     "InboxEntry",
     "InboxRepository",
+    "KnowledgeEdit",
+    "KnowledgeEditRepository",
     "KnowledgeVersionRepository",
     "PublishingQueue",
     "SlackCard",

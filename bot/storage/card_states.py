@@ -1,7 +1,9 @@
 """Repository of per-conversation card state: owner, drafting state, pending publication.
 
 Asking for work (a new message, a regenerate click, a change the card must show) bumps a
-version on the row; `bot.storage.work_queues` claims and finishes that work.
+version on the row; `bot.storage.work_queues` claims and finishes that work. The same row
+records the response-time reminder (`reminded_at`), claimed with one conditional UPDATE so
+that of several replicas exactly one reminds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.models import utc_now
 from bot.storage._dialect import upsert_insert
-from bot.storage.tables import card_states
+from bot.storage.tables import card_states, decisions, drafts, enquiries
 
 
 class DraftingState(StrEnum):
@@ -38,6 +40,16 @@ class CardState:
     needs_publish: bool
     draft_version: int = 0
     publish_version: int = 0
+
+
+@dataclass(frozen=True)
+class WaitingCard:
+    """A card nobody has decided yet, with what its response-time target needs."""
+
+    conversation_id: str
+    channel: str
+    received_at: dt.datetime  # the conversation's first message
+    reminded_at: dt.datetime | None  # the last crossing handled (see `claim_crossing`)
 
 
 def _from_row(row: sa.Row[Any]) -> CardState:
@@ -142,6 +154,80 @@ class CardStateRepository:
             .limit(limit)
         )
         return [_from_row(row) for row in (await self._conn.execute(query)).all()]
+
+    # -- response-time reminders ---------------------------------------------
+
+    async def waiting(self, received_since: dt.datetime, limit: int = 500) -> list[WaitingCard]:
+        """Cards whose current draft nobody has decided (or with no draft yet), oldest first.
+
+        Args:
+            received_since: only conversations whose first message arrived since then (older
+                ones crossed their targets long ago; this keeps the query small).
+            limit: at most this many.
+        """
+        asked = enquiries.alias("asked")
+        decided = (
+            sa.select(decisions.c.id)
+            .join(drafts, drafts.c.id == decisions.c.draft_id)
+            .join(asked, asked.c.id == drafts.c.enquiry_id)
+            .where(
+                asked.c.conversation_id == card_states.c.conversation_id,
+                drafts.c.superseded.is_(False),
+            )
+            .exists()
+        )
+        query = (
+            sa.select(
+                card_states.c.conversation_id,
+                card_states.c.reminded_at,
+                enquiries.c.channel,
+                enquiries.c.received_at,
+            )
+            .join(enquiries, enquiries.c.id == card_states.c.root_enquiry_id)
+            .where(~decided, enquiries.c.received_at >= received_since)
+            .order_by(enquiries.c.received_at)
+            .limit(limit)
+        )
+        return [
+            WaitingCard(row.conversation_id, row.channel, row.received_at, row.reminded_at)
+            for row in (await self._conn.execute(query)).all()
+        ]
+
+    async def claim_crossing(
+        self, conversation_id: str, seen: dt.datetime | None, now: dt.datetime
+    ) -> bool:
+        """Take the card's next target crossing (at risk, then overdue); True if it is ours.
+
+        One conditional UPDATE, no lock held in the process: the first crossing takes a card
+        whose `reminded_at` is still NULL, a later one a card whose `reminded_at` is still
+        what the caller read (`seen`). Whoever updates the row first wins; every other
+        replica's UPDATE then matches no row. `reminded_at` becomes `now`, and the card is
+        marked for publishing so its wait label changes.
+
+        Args:
+            conversation_id: The card's conversation.
+            seen: `reminded_at` as the caller read it (None: never reminded).
+            now: The moment of the crossing, as the caller's clock says.
+        """
+        column = card_states.c.reminded_at
+        unchanged = column.is_(None) if seen is None else column <= seen
+        claimed = await self._conn.execute(
+            sa.update(card_states)
+            .where(card_states.c.conversation_id == conversation_id, unchanged)
+            .values(reminded_at=now, updated_at=utc_now(), **PUBLISH_AGAIN)
+        )
+        return claimed.rowcount == 1
+
+    async def release_reminder(self, conversation_id: str, claimed_at: dt.datetime) -> None:
+        """Give back a first crossing whose reminder could not be posted (tried again later)."""
+        await self._conn.execute(
+            sa.update(card_states)
+            .where(
+                card_states.c.conversation_id == conversation_id,
+                card_states.c.reminded_at == claimed_at,
+            )
+            .values(reminded_at=None)
+        )
 
     async def _update(self, conversation_id: str, **values: object) -> None:
         await self._conn.execute(

@@ -14,6 +14,7 @@ from bot.storage.drafts import DecisionRepository, DraftRepository
 from bot.storage.enquiries import ConversationRepository, EnquiryRepository
 from bot.storage.events import EventRepository
 from bot.storage.inbox import InboxRepository
+from bot.storage.knowledge_edits import KnowledgeEditRepository
 from bot.storage.knowledge_versions import KnowledgeVersionRepository
 from bot.storage.work_queues import DraftingQueue, PublishingQueue
 
@@ -47,6 +48,7 @@ class UnitOfWork:
     publishing: PublishingQueue
     events: EventRepository
     knowledge: KnowledgeVersionRepository
+    knowledge_edits: KnowledgeEditRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -111,3 +113,4 @@ class UnitOfWork:
         self.publishing = PublishingQueue(conn)
         self.events = EventRepository(conn)
         self.knowledge = KnowledgeVersionRepository(conn)
+        self.knowledge_edits = KnowledgeEditRepository(conn)

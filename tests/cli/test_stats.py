@@ -16,6 +16,7 @@ from bot.review import KnowledgeCatalog, current_draft
 from bot.services import Desk, approve_draft, reject_draft, take_in
 from bot.settings import Settings
 from bot.storage import Database
+from tests.cli.test_operator_errors import one_error_line, replydesk
 from tests.fakes.ports import RecordingBoard
 
 
@@ -66,3 +67,25 @@ class TestStats:
         assert "wrong tone: 1" in result.output
         assert "queued: 1" in result.output
         assert "Gartenmöbel" in result.output
+
+    def test_stats_write_one_csv_row_per_enquiry_without_customer_text(
+        self, filled_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("REPLYDESK_DATA_DIR", str(filled_data_dir))
+        export = tmp_path / "report.csv"
+
+        result = CliRunner().invoke(app, ["stats", "--days", "7", "--csv", str(export)])
+
+        assert result.exit_code == 0, result.output
+        assert "Wrote 3 enquiries to" in result.output
+        assert "3 enquiries" in result.output and "waiting now" in result.output
+        lines = export.read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("enquiry_id,conversation_id,channel,received_at,")
+        assert len(lines) == 4
+        assert "Gartenmöbel" not in export.read_text(encoding="utf-8")
+
+    def test_a_malformed_day_is_one_line_and_exit_code_2(self, tmp_path: Path) -> None:
+        result = replydesk("stats", "--since", "1.3.2026", env={}, tmp_path=tmp_path)
+
+        assert result.returncode == 2
+        assert "--since wants a day as YYYY-MM-DD" in one_error_line(result)

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from bot.faq.response_targets import TargetState
 from bot.models import (
     Channel,
     Decision,
@@ -19,7 +20,7 @@ from bot.models import (
     DraftAction,
     Language,
 )
-from bot.review import CardMessage, CardStatus, ReviewCard
+from bot.review import CardMessage, CardStatus, CardWait, ReviewCard
 from bot.slack.blocks import (
     MAX_BLOCKS,
     MAX_SECTION_TEXT,
@@ -28,6 +29,7 @@ from bot.slack.blocks import (
     Form,
     build_review_blocks,
     status_line,
+    wait_line,
 )
 
 NOW = dt.datetime(2025, 5, 1, 12, 0, tzinfo=dt.UTC)
@@ -281,6 +283,31 @@ class TestStatusLine:
         self, changes: dict[str, object], expected: str
     ) -> None:
         assert expected in status_line(replace(make_card(), **changes))  # type: ignore[arg-type]
+
+
+class TestWaitLine:
+    @pytest.mark.parametrize(
+        ("wait", "expected"),
+        [
+            (CardWait(42 * 60 + 59, 3600, TargetState.ON_TRACK), ":stopwatch: 42 min of 60 min"),
+            (CardWait(50 * 60, 3600, TargetState.AT_RISK), "*At risk:* 50 min of 60 min"),
+            (CardWait(72 * 60, 3600, TargetState.OVERDUE), "*Overdue:* 72 min of 60 min"),
+            (CardWait(3 * 3600 + 300, 4 * 3600, TargetState.AT_RISK), "3 h 5 min of 4 h"),
+        ],
+    )
+    def test_an_undecided_card_shows_its_wait_against_the_target_and_its_state(
+        self, wait: CardWait, expected: str
+    ) -> None:
+        card = make_card(wait=wait)
+
+        assert expected in status_line(card)
+        assert expected in json.dumps(build_review_blocks(card), ensure_ascii=False)
+
+    def test_a_card_without_a_target_or_decided_shows_no_wait(self) -> None:
+        card = make_card()
+
+        assert wait_line(card) is None
+        assert " of " not in status_line(card)
 
 
 def test_a_private_follow_up_is_shown_apart_from_the_public_reply() -> None:

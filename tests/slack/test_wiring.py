@@ -88,7 +88,8 @@ class TestManifest:
         manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
         features, settings = manifest["features"], manifest["settings"]
         assert [s["callback_id"] for s in features["shortcuts"]] == [SHORTCUT_DRAFT]
-        assert settings["event_subscriptions"]["bot_events"] == ["app_mention"]
+        assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_mention"]
+        assert features["app_home"]["home_tab_enabled"] is True
         assert settings["interactivity"]["is_enabled"] is True
         for url in (
             settings["event_subscriptions"]["request_url"],

@@ -48,6 +48,7 @@ class SlackStandIn(StandIn):
         self._reactions: dict[tuple[str, str], list[str]] = {}
         self._usergroups: dict[str, list[str]] = {}
         self._users: dict[str, JSONObject] = {}
+        self._homes: dict[str, JSONObject] = {}
         self._methods: dict[str, Callable[[JSONObject], JSONObject]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -59,6 +60,7 @@ class SlackStandIn(StandIn):
             "views.open": self._open_view,
             "views.push": self._open_view,
             "views.update": self._update_view,
+            "views.publish": self._publish_view,
             "users.info": self._user_info,
             "usergroups.users.list": self._usergroup_users,
             "reactions.add": self._add_reaction,
@@ -98,6 +100,11 @@ class SlackStandIn(StandIn):
         with self._lock:
             return self._views[view_id]
 
+    def home(self, user_id: str) -> JSONObject | None:
+        """The App Home view last published for a user, if any."""
+        with self._lock:
+            return self._homes.get(user_id)
+
     def reactions(self, channel: str, ts: str) -> list[str]:
         """Reaction names added to a message, in order."""
         with self._lock:
@@ -113,6 +120,7 @@ class SlackStandIn(StandIn):
                 self._reactions,
                 self._usergroups,
                 self._users,
+                self._homes,
             ):
                 store.clear()
 
@@ -258,6 +266,17 @@ class SlackStandIn(StandIn):
         view_id = f"V{next(self._view_ids):010d}"
         self._views[view_id] = wire_view(view_id, view)
         return {"view": self._views[view_id]}
+
+    def _publish_view(self, params: JSONObject) -> JSONObject:
+        view = params.get("view")
+        user_id = _text(params, "user_id")
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise SlackError("invalid_arguments")
+        if not user_id:
+            raise SlackError("user_not_found")
+        view_id = f"V{next(self._view_ids):010d}"
+        self._homes[user_id] = wire_view(view_id, view)
+        return {"view": self._homes[user_id]}
 
     def _update_view(self, params: JSONObject) -> JSONObject:
         view = params.get("view")
