@@ -168,6 +168,9 @@ async def escalate_conversation(
             raise NotFoundError(f"draft {draft_id} not found")
         enquiry = await load_enquiry(uow, draft.enquiry_id)
         await uow.card_states.set_owner(conversation_of(enquiry), assignee)
+        await uow.escalations.record(
+            conversation_of(enquiry), draft.id, reviewer, assignee, desk.clock()
+        )
         await uow.commit()
     count_decision(DecisionKind.ESCALATED, draft.created_at, desk.clock())
     conversation_id = conversation_of(enquiry)

@@ -25,7 +25,7 @@ from bot.storage.report_outcomes import (
     chunks,
     load_outcomes,
 )
-from bot.storage.tables import card_states, decisions, drafts, enquiries
+from bot.storage.tables import card_states, decisions, drafts, enquiries, escalations
 
 NO_MATCHING_ENTRY = "no_matching_entry"  # the drafters' flag for "no FAQ entry fits"
 _TOPIC_WORDS = 3
@@ -201,13 +201,25 @@ def _channel_figures(channel: str, rows: list[EnquiryOutcome], targets: Targets)
 async def _decisions_made(
     conn: AsyncConnection, since: dt.datetime, until: dt.datetime
 ) -> list[_Made]:
-    # decisions.decided_at has no index: PostgreSQL scans the decisions table here.
-    query = (
+    # Escalations are records of their own (the card keeps waiting for its new owner);
+    # here they count as the reviewer's decision they are.
+    made = (
         sa.select(decisions.c.kind, decisions.c.reason, decisions.c.decided_at, drafts.c.created_at)
         .select_from(decisions.join(drafts, drafts.c.id == decisions.c.draft_id))
         .where(decisions.c.decided_at >= since, decisions.c.decided_at < until)
     )
-    return [_Made(*row) for row in (await conn.execute(query))]
+    handed_over = (
+        sa.select(
+            sa.literal(DecisionKind.ESCALATED.value),
+            sa.null(),
+            escalations.c.escalated_at,
+            drafts.c.created_at,
+        )
+        .select_from(escalations.join(drafts, drafts.c.id == escalations.c.draft_id))
+        .where(escalations.c.escalated_at >= since, escalations.c.escalated_at < until)
+    )
+    rows = [*(await conn.execute(made)), *(await conn.execute(handed_over))]
+    return [_Made(*row) for row in rows]
 
 
 async def _backlog(conn: AsyncConnection, targets: Targets, now: dt.datetime) -> Backlog:

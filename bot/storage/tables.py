@@ -156,6 +156,21 @@ decisions = sa.Table(
     sa.Column("reason", sa.Text()),
     _stamp("decided_at"),
     sa.UniqueConstraint("draft_id"),
+    sa.Index(None, "decided_at"),  # the comms lead's report reads one period
+)
+
+escalations = sa.Table(
+    "escalations",
+    metadata,
+    # Each hand-over of a conversation to a person or group, append-only: the card keeps
+    # waiting (the draft stays undecided for the new owner), so this is not a decision row.
+    _id(primary_key=True),
+    sa.Column("conversation_id", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("draft_id", sa.String(ID_LENGTH), sa.ForeignKey("drafts.id"), nullable=False),
+    sa.Column("escalated_by", sa.String(EXTERNAL_LENGTH), nullable=False),
+    sa.Column("assignee", sa.String(EXTERNAL_LENGTH), nullable=False),
+    _stamp("escalated_at"),
+    sa.Index(None, "escalated_at"),
 )
 
 deliveries = sa.Table(

@@ -12,6 +12,7 @@ from bot.storage.cards import CardRepository
 from bot.storage.deliveries import DeliveryRepository
 from bot.storage.drafts import DecisionRepository, DraftRepository
 from bot.storage.enquiries import ConversationRepository, EnquiryRepository
+from bot.storage.escalations import EscalationRepository
 from bot.storage.events import EventRepository
 from bot.storage.inbox import InboxRepository
 from bot.storage.knowledge_edits import KnowledgeEditRepository
@@ -49,6 +50,7 @@ class UnitOfWork:
     events: EventRepository
     knowledge: KnowledgeVersionRepository
     knowledge_edits: KnowledgeEditRepository
+    escalations: EscalationRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -114,3 +116,4 @@ class UnitOfWork:
         self.events = EventRepository(conn)
         self.knowledge = KnowledgeVersionRepository(conn)
         self.knowledge_edits = KnowledgeEditRepository(conn)
+        self.escalations = EscalationRepository(conn)

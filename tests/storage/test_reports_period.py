@@ -193,6 +193,24 @@ class TestPeriodReport:
             (ids["gap"],),
         )
 
+    async def test_an_escalation_in_the_period_counts_as_escalated(
+        self, database: Database
+    ) -> None:
+        enquiry_id = await _seed(database, Channel.TELEGRAM, MONDAY + dt.timedelta(hours=10))
+        async with database.unit_of_work() as uow:
+            draft = await uow.drafts.latest_for(enquiry_id)
+            assert draft is not None
+            await uow.escalations.record(
+                "conversation", draft.id, "U42", "U_LEAD", MONDAY + dt.timedelta(hours=11)
+            )
+            await uow.commit()
+
+        async with database.engine.connect() as conn:
+            report = await period_report(conn, SINCE, UNTIL, TARGETS, NOW)
+
+        assert report.decisions["escalated"] == 1
+        assert report.time_to_decision.median == pytest.approx(59 * 60)
+
     async def test_an_empty_period_has_no_figures(self, database: Database) -> None:
         async with database.engine.connect() as conn:
             report = await period_report(conn, SINCE, UNTIL, TARGETS, NOW)
