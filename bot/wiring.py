@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -172,6 +172,7 @@ async def build_runtime(
         draft_forever,
         file_forever,
         publish_forever,
+        reload_knowledge,
         reminder_job,
         watch_knowledge,
     )
@@ -196,6 +197,7 @@ async def build_runtime(
         board=slack.board,
         conversation_window=dt.timedelta(seconds=settings.conversation_window_seconds),
     )
+    desk.reload_knowledge = partial(reload_knowledge, desk, reopen)
     channels = build_channels(settings, desk)
     senders = {**channels.senders, **slack.senders}
     worker = DeliveryWorker(desk, senders, max_attempts=settings.delivery_max_attempts)

@@ -94,6 +94,7 @@ class ReviewWording(BaseModel):
     button_retry_delivery: str
     button_send_anyway: str
     button_show_all: str
+    button_save_as_faq: str
 
     # Modals (titles and submit labels: at most 24 characters)
     modal_cancel: str
@@ -256,12 +257,32 @@ class HomeWording(BaseModel):
     leads_unanswered: str
     leads_none: str
     leads_export: str
+    leads_export_title: str
+    leads_count_item: str
     editors_heading: str
     editors_expiring: str
     editors_expiring_item: str
     editors_never_cited: str
     editors_none: str
     editors_proposals: str
+    proposals_none: str
+    proposals_more: str
+    proposal_item: str
+    proposal_answer_update: str
+    proposal_alternate_question: str
+    proposal_new_entry: str
+    proposal_new_entry_target: str
+    proposal_enquiries: str
+    proposal_question: str
+    proposal_answer: str
+    proposal_accept: str
+    proposal_edit: str
+    proposal_dismiss: str
+    proposal_accepted: str
+    proposal_dismissed: str
+    proposal_gone: str
+    proposal_conflict: str
+    proposal_invalid: str
 
 
 @lru_cache(maxsize=1)
@@ -280,3 +301,73 @@ def home_wording() -> HomeWording:
         return HomeWording.model_validate(loaded)
     except ValidationError as error:
         raise PermanentError(f"home wording {path}: {_problems(error)}") from None
+
+
+class KnowledgeWording(BaseModel):
+    """The "Edit the FAQ" modal's texts (`prompts/knowledge/en.yaml`), as `str.format` templates."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str
+    refusal_title: str
+    refusal: str
+    cancel: str
+    close: str
+    next: str
+    save: str
+    pick_label: str
+    pick_placeholder: str
+    pick_hint: str
+    pick_missing: str
+    new_entry_option: str
+    option_text: str
+    entry_heading: str
+    new_heading: str
+    id_label: str
+    id_hint: str
+    language_label: str
+    question_label: str
+    alternates_label: str
+    answer_label: str
+    tags_label: str
+    valid_until_label: str
+    history_heading: str
+    history_item: str
+    history_none: str
+    history_no_fields: str
+    conflict: str
+    not_found: str
+    exists: str
+    bad_id: str
+    nothing_changed: str
+    required: str
+    unreadable: str
+    saved: str
+    created: str
+    from_proposal: str
+    from_card: str
+
+
+@lru_cache(maxsize=1)
+def knowledge_wording() -> KnowledgeWording:
+    """The shipped knowledge-editing wording, `prompts/knowledge/en.yaml`, read once.
+
+    Raises:
+        PermanentError: The file is broken (one line naming it).
+    """
+    path = PROMPTS_DIR / "knowledge" / "en.yaml"
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise PermanentError(
+            f"knowledge wording {path} cannot be read: {_one_line(error)}"
+        ) from None
+    try:
+        return KnowledgeWording.model_validate(loaded)
+    except ValidationError as error:
+        raise PermanentError(f"knowledge wording {path}: {_problems(error)}") from None
+
+
+def counted(number: int, one: str, many: str | None = None) -> str:
+    """`number` with the singular or plural noun: "1 entry", "2 entries", never "1 entries"."""
+    return f"{number} {one if number == 1 else many or one + 's'}"

@@ -22,12 +22,12 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.counting import counted
 from bot.cli.expectations import Verdict, tally
 from bot.drafting.port import DraftReply
 from bot.errors import KnowledgeError
 from bot.faq.files import KnowledgeBase
 from bot.faq.indexing import IndexReport, ProgressCallback
+from bot.wording import counted
 
 # Progress and reports go to stderr so that stdout carries only JSON lines.
 err_console = Console(stderr=True)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
-from bot.cli.counting import counted
 from bot.resources import SAMPLE_KNOWLEDGE_DIR
 
 if TYPE_CHECKING:
@@ -99,6 +98,7 @@ def summarise_import(report: ImportReport, *, update: bool) -> str:
     1 updated, 2 refused (already exist: pass --update), 1 row skipped."
     """
     from bot.faq.importing import Outcome
+    from bot.wording import counted
 
     written = report.count(Outcome.WRITTEN)
     updated = report.count(Outcome.UPDATED)

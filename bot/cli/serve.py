@@ -14,9 +14,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bot.cli.counting import counted
 from bot.errors import PermanentError, TransientError
 from bot.settings import LlmProvider, LogFormat, Settings
+from bot.wording import counted
 
 log = logging.getLogger("bot.serve")
 T = TypeVar("T")

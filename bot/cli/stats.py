@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.counting import counted
 from bot.errors import InputError
 from bot.faq.files import load_knowledge
 from bot.faq.response_targets import ResponseTargets
@@ -20,6 +19,7 @@ from bot.storage import Database
 from bot.storage.report_outcomes import Targets
 from bot.storage.report_period import PeriodReport, Timing, period_report
 from bot.storage.reports import Report, build_report, write_enquiry_csv
+from bot.wording import counted
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from bot.observability.metrics import REGENERATED, DeliveryEvent, count_decision
 from bot.services.cards import card_ref, publish_card
 from bot.services.desk import ActionResult, Desk, Outcome, conversation_of, load_enquiry
 from bot.services.intake import draft_conversation
+from bot.services.proposals import learn_from_decision
 from bot.storage import UnitOfWork
 from bot.wording import review_wording
 
@@ -77,6 +78,8 @@ async def approve_draft(
             return ActionResult(
                 Outcome.ALREADY_DECIDED, decision, conversation_id=enquiry.conversation_id
             )
+        entries, now = desk.catalog.entries, desk.clock()
+        await learn_from_decision(uow, draft, decision, enquiry.text, entries, now)
         await uow.deliveries.enqueue(
             Delivery(
                 id=uuid.uuid4().hex,

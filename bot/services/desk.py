@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -38,6 +38,9 @@ class Desk:
     filing_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     drafting_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     publishing_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Re-indexes the knowledge folder and points drafting and the catalog at it; set by
+    # the wiring, awaited after an edit made inside the service (the Slack modal).
+    reload_knowledge: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,19 @@
 Approvals are stored before the ack (well within Slack's 3 s), so a click Slack confirmed is
 never lost; every other listener acks first and works after the ack. Buttons that decide or open a
 deciding modal check the reviewer list before anything else, so a non-reviewer's click
-changes nothing and only they see why.
+changes nothing and only they see why. "Save as FAQ" on a sent card is for knowledge
+editors: it opens the "Edit the FAQ" new-entry form prefilled with the question and reply.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.errors import InputError, NotFoundError
+from bot.review import CardStatus
 from bot.services import (
     approve_draft,
     card_of_draft,
@@ -21,9 +24,13 @@ from bot.services import (
 )
 from bot.slack.blocks import Action, Block
 from bot.slack.interaction import Actor, Body, SlackDesk, action_value, actor_of, blocked
+from bot.slack.knowledge_modal import may_edit, open_new_entry_form
+from bot.slack.knowledge_views import EntryForm, refusal_view
 from bot.slack.modals import conversation_modal, edit_modal, escalate_modal, reject_modal
 from bot.slack.modals import regenerate_modal as regenerate_view
-from bot.wording import review_wording
+from bot.wording import knowledge_wording, review_wording
+
+log = logging.getLogger(__name__)
 
 # What a button does after the ack, given the actor and the button's id value.
 ClickWork = Callable[[SlackDesk, Actor, str], Coroutine[object, object, None]]
@@ -40,6 +47,7 @@ def register_actions(app: AsyncApp, slack: SlackDesk) -> None:
         Action.ESCALATE: _open_escalate,
         Action.RETRY: _retry,
         Action.SHOW_ALL: _show_all,
+        Action.SAVE_AS_FAQ: _save_as_faq,
     }
     for action, work in works.items():
         app.action(action.value)(_listener(slack, action, work))
@@ -152,6 +160,23 @@ async def _retry(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
 async def _show_all(slack: SlackDesk, actor: Actor, enquiry_id: str) -> None:
     card = await card_of_enquiry(slack.desk, enquiry_id)
     await slack.open_view(actor, conversation_modal(card))
+
+
+async def _save_as_faq(slack: SlackDesk, actor: Actor, draft_id: str) -> None:
+    """Open the new-entry form with the customer's question and the reply that was sent."""
+    if not may_edit(slack, actor):
+        log.info("user %s may not save a reply as FAQ: not a knowledge editor", actor.user_id)
+        await slack.open_view(actor, refusal_view())
+        return
+    card = await card_of_draft(slack.desk, draft_id)
+    draft = card.draft
+    if draft is None or card.status is not CardStatus.SENT:
+        return
+    sent = (card.decision.final_text if card.decision else None) or draft.text
+    question = card.messages[0].text if card.messages else ""
+    form = EntryForm(question=question.strip(), answer=sent.strip())
+    note = knowledge_wording().from_card
+    await open_new_entry_form(slack, actor, form, draft.language, note=note)
 
 
 def _undecided(

@@ -42,6 +42,7 @@ class Action(StrEnum):
     SEND_ANYWAY = "draft.send_anyway"
     RETRY = "delivery.retry"
     SHOW_ALL = "card.show_all"
+    SAVE_AS_FAQ = "draft.save_as_faq"  # a sent card: knowledge editors turn it into an entry
 
 
 class Form(StrEnum):
@@ -352,5 +353,5 @@ def _buttons(card: ReviewCard) -> list[Block]:
     if card.status is CardStatus.DELIVERY_FAILED:
         return [button(words.button_retry_delivery, Action.RETRY, draft_id, "primary"), escalate]
     if card.status is CardStatus.SENT:
-        return []
+        return [button(words.button_save_as_faq, Action.SAVE_AS_FAQ, draft_id)]
     return [escalate]

@@ -20,6 +20,7 @@ from bot.slack.forms import register_forms
 from bot.slack.home import register_home
 from bot.slack.intake import register_intake
 from bot.slack.interaction import Body, SlackDesk, error_reference, text_at
+from bot.slack.knowledge_modal import register_knowledge_modal
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, slack: SlackDesk
     register_forms(app, slack)
     register_intake(app, slack)
     register_home(app, slack)
+    register_knowledge_modal(app, slack)
     return app
 
 

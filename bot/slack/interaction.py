@@ -14,6 +14,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
@@ -122,6 +123,7 @@ class SlackDesk:
     work: BackgroundWork = field(default_factory=BackgroundWork)
     leads: frozenset[str] = frozenset()  # comms leads: team report on the App Home
     editors: frozenset[str] = frozenset()  # knowledge editors: entries to look after
+    knowledge_dir: Path | None = None  # the folder the "Edit the FAQ" modal writes to
 
     def after_ack(
         self, label: str, actor: Actor | None, work: Coroutine[object, object, None]

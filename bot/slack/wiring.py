@@ -146,6 +146,7 @@ class _SlackService:
                 self.work,
                 leads=self.settings.lead_ids(),
                 editors=self.settings.knowledge_editor_ids(),
+                knowledge_dir=self.settings.knowledge_dir,
             )
             signing = secret.get_secret_value() if secret else ""
             self._apps[id(desk)] = build_bolt_app(self.client, signing, slack)

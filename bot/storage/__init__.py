@@ -17,6 +17,13 @@ from bot.storage.events import EventRepository
 from bot.storage.inbox import InboxEntry, InboxRepository
 from bot.storage.knowledge_edits import EditAction, KnowledgeEdit, KnowledgeEditRepository
 from bot.storage.knowledge_versions import KnowledgeVersionRepository
+from bot.storage.proposals import (
+    PROPOSAL_LIFETIME,
+    Proposal,
+    ProposalKind,
+    ProposalRepository,
+    ProposalStatus,
+)
 from bot.storage.tables import metadata
 from bot.storage.unit_of_work import UnitOfWork
 from bot.storage.work_queues import DraftingQueue, PublishingQueue, WorkClaim
@@ -40,6 +47,11 @@ __all__ = [
     "KnowledgeEdit",
     "KnowledgeEditRepository",
     "KnowledgeVersionRepository",
+    "PROPOSAL_LIFETIME",
+    "Proposal",
+    "ProposalKind",
+    "ProposalRepository",
+    "ProposalStatus",
     "PublishingQueue",
     "SlackCard",
     "UnitOfWork",

@@ -173,6 +173,28 @@ escalations = sa.Table(
     sa.Index(None, "escalated_at"),
 )
 
+proposals = sa.Table(
+    "proposals",
+    metadata,
+    # Changes to the knowledge learned from reviewers (an edited fact, a customer's phrasing,
+    # an escalated question a person answered), waiting for a knowledge editor. `key` folds
+    # repeats into one row: each enquiry it would have helped is appended to `enquiry_ids`,
+    # whose length ranks it. Open rows older than four weeks count as expired when read.
+    _id(primary_key=True),
+    _enum("kind"),  # alternate_question, answer_update, new_entry
+    sa.Column("entry_id", sa.String(EXTERNAL_LENGTH)),  # the cited entry; None: new_entry
+    sa.Column("key", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("proposed", sa.JSON(), nullable=False),
+    sa.Column("enquiry_ids", sa.JSON(), nullable=False),
+    _enum("status"),  # open, accepted, dismissed
+    _stamp("created_at"),
+    _stamp("updated_at"),
+    sa.Column("decided_by", sa.String(EXTERNAL_LENGTH)),
+    _stamp("decided_at", nullable=True),
+    sa.UniqueConstraint("key"),
+    sa.Index(None, "status", "created_at"),
+)
+
 deliveries = sa.Table(
     "deliveries",
     metadata,

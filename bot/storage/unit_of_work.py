@@ -17,6 +17,7 @@ from bot.storage.events import EventRepository
 from bot.storage.inbox import InboxRepository
 from bot.storage.knowledge_edits import KnowledgeEditRepository
 from bot.storage.knowledge_versions import KnowledgeVersionRepository
+from bot.storage.proposals import ProposalRepository
 from bot.storage.work_queues import DraftingQueue, PublishingQueue
 
 
@@ -51,6 +52,7 @@ class UnitOfWork:
     knowledge: KnowledgeVersionRepository
     knowledge_edits: KnowledgeEditRepository
     escalations: EscalationRepository
+    proposals: ProposalRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -117,3 +119,4 @@ class UnitOfWork:
         self.knowledge = KnowledgeVersionRepository(conn)
         self.knowledge_edits = KnowledgeEditRepository(conn)
         self.escalations = EscalationRepository(conn)
+        self.proposals = ProposalRepository(conn)

@@ -137,7 +137,7 @@ class TestReviewBlocks:
         ("status", "state", "expected"),
         [
             (CardStatus.SENDING, DeliveryState.QUEUED, ["draft.escalate"]),
-            (CardStatus.SENT, DeliveryState.SENT, []),
+            (CardStatus.SENT, DeliveryState.SENT, ["draft.save_as_faq"]),
             (
                 CardStatus.DELIVERY_FAILED,
                 DeliveryState.FAILED,

@@ -15,7 +15,8 @@ import pytest
 from bot.faq.embedders import UseEmbedder
 from bot.faq.response_targets import BusinessHours, ResponseTargets
 from bot.models import Channel, DraftAction
-from bot.slack.home import HomeFacts, HomeRoles, build_home_view, duration
+from bot.slack.home import HomeFacts, HomeRoles, build_home_view
+from bot.slack.home_leads import duration
 from bot.storage.review_queue import WaitingCard
 from tests.slack.harness import (
     OUTSIDER,

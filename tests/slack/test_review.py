@@ -74,7 +74,7 @@ class TestSlackReview:
         replies = customer_replies(slack)
         assert len(replies) == 1 and "30 Tagen" in replies[0]
         assert "Approved by <@U_REVIEWER>" in card_text(review_card(slack))
-        assert card_buttons(review_card(slack)) == []
+        assert card_buttons(review_card(slack)) == [Action.SAVE_AS_FAQ.value]
         assert await app.count(tables.decisions) == 1
         assert await app.count(tables.deliveries) == 1
 

@@ -13,6 +13,7 @@ from bot.errors import InputError
 from bot.faq.embedders import UseEmbedder
 from bot.settings import Settings
 from bot.slack.blocks import SHORTCUT_DRAFT
+from bot.slack.knowledge_views import SHORTCUT_EDIT_KNOWLEDGE
 from bot.slack.log_board import LoggingBoard
 from bot.slack.wiring import EVENTS_PATH, SlackMode, build_slack, slack_mode
 from bot.wiring import build_runtime
@@ -87,13 +88,18 @@ class TestManifest:
     def test_manifest_declares_exactly_what_the_app_uses(self) -> None:
         manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
         features, settings = manifest["features"], manifest["settings"]
-        assert [s["callback_id"] for s in features["shortcuts"]] == [SHORTCUT_DRAFT]
+        assert [(s["callback_id"], s["type"]) for s in features["shortcuts"]] == [
+            (SHORTCUT_DRAFT, "message"),
+            (SHORTCUT_EDIT_KNOWLEDGE, "global"),
+        ]
         assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "app_mention"]
         assert features["app_home"]["home_tab_enabled"] is True
         assert settings["interactivity"]["is_enabled"] is True
         for url in (
             settings["event_subscriptions"]["request_url"],
             settings["interactivity"]["request_url"],
+            # the "Edit the FAQ" entry picker (external_select) loads its options here
+            settings["interactivity"]["message_menu_options_url"],
         ):
             assert url.endswith(EVENTS_PATH)
         assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
@@ -102,7 +108,9 @@ class TestManifest:
             "chat:write",
             "chat:write.public",
             "commands",
+            "files:write",
             "groups:history",
+            "im:write",
             "usergroups:read",
             "users:read",
         ]

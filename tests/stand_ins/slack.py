@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import replace
+from typing import NamedTuple
 
 from .base import RecordedCall, StandIn
 from .slack_objects import (
@@ -20,6 +22,18 @@ from .slack_objects import (
     wire_view,
 )
 from .wire import JSONObject, Reply
+
+UPLOAD = "upload"  # a file's bytes, posted to the upload_url of files.getUploadURLExternal
+
+
+class UploadedFile(NamedTuple):
+    """A file shared the files_upload_v2 way: upload URL, bytes, completeUploadExternal."""
+
+    file_id: str
+    filename: str
+    title: str
+    channel: str  # "" when completed without a channel (a private, unshared file)
+    content: bytes
 
 
 class SlackStandIn(StandIn):
@@ -49,6 +63,9 @@ class SlackStandIn(StandIn):
         self._usergroups: dict[str, list[str]] = {}
         self._users: dict[str, JSONObject] = {}
         self._homes: dict[str, JSONObject] = {}
+        self._file_ids = itertools.count(1)
+        self._uploads: dict[str, tuple[str, bytes | None]] = {}  # file id -> (name, bytes)
+        self._files: list[UploadedFile] = []
         self._methods: dict[str, Callable[[JSONObject], JSONObject]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -64,6 +81,9 @@ class SlackStandIn(StandIn):
             "users.info": self._user_info,
             "usergroups.users.list": self._usergroup_users,
             "reactions.add": self._add_reaction,
+            "conversations.open": self._open_conversation,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
 
     # -- test-facing state -------------------------------------------------
@@ -105,6 +125,11 @@ class SlackStandIn(StandIn):
         with self._lock:
             return self._homes.get(user_id)
 
+    def uploaded_files(self) -> list[UploadedFile]:
+        """Files whose upload was completed, in order."""
+        with self._lock:
+            return list(self._files)
+
     def reactions(self, channel: str, ts: str) -> list[str]:
         """Reaction names added to a message, in order."""
         with self._lock:
@@ -123,10 +148,14 @@ class SlackStandIn(StandIn):
                 self._homes,
             ):
                 store.clear()
+            self._uploads.clear()
+            self._files.clear()
 
     # -- StandIn hooks -----------------------------------------------------
 
     def _api_method(self, http_method: str, path: str) -> str:
+        if path.startswith("/upload/"):
+            return UPLOAD
         return path.removeprefix("/api/").strip("/")
 
     def _error_reply(self, api_method: str, status: int, headers: dict[str, str]) -> Reply:
@@ -134,6 +163,8 @@ class SlackStandIn(StandIn):
         return Reply(status=status, payload={"ok": False, "error": error}, headers=headers)
 
     def _handle(self, call: RecordedCall) -> Reply:
+        if call.api_method == UPLOAD:  # the upload URL itself authorises, as Slack's does
+            return self._receive_upload(call)
         handler = self._methods.get(call.api_method)
         try:
             self._check_token(call)
@@ -316,6 +347,54 @@ class SlackStandIn(StandIn):
             raise SlackError("already_reacted")
         names.append(name)
         return {}
+
+    def _open_conversation(self, params: JSONObject) -> JSONObject:
+        """The DM with one user (``users``); its id is stable per user."""
+        users = _text(params, "users")
+        if not users or "," in users:
+            raise SlackError("users_list_not_supplied" if not users else "not_implemented")
+        return {"channel": {"id": f"D{users.removeprefix('U')}"}}
+
+    def _upload_url(self, params: JSONObject) -> JSONObject:
+        filename, length = _text(params, "filename"), _text(params, "length")
+        if not filename or not length.isdigit():
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._file_ids):010d}"
+        self._uploads[file_id] = (filename, None)
+        return {"upload_url": f"{self.url}/upload/v1/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, call: RecordedCall) -> Reply:
+        file_id = call.path.rsplit("/", 1)[-1]
+        with self._lock:
+            if file_id not in self._uploads:
+                return Reply(status=404, raw=b"not found", content_type="text/plain")
+            self._uploads[file_id] = (self._uploads[file_id][0], call.body)
+        return Reply(raw=f"OK - {len(call.body)}".encode(), content_type="text/plain")
+
+    def _complete_upload(self, params: JSONObject) -> JSONObject:
+        files = params.get("files")  # slack_sdk sends it in the query string, as JSON text
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except ValueError:
+                raise SlackError("invalid_arguments") from None
+        if not isinstance(files, list) or not files:
+            raise SlackError("invalid_arguments")
+        channel = _text(params, "channel_id")
+        completed: list[UploadedFile] = []
+        for item in files:
+            file_id = _text(item, "id") if isinstance(item, dict) else ""
+            filename, content = self._uploads.get(file_id, ("", None))
+            if content is None:
+                raise SlackError("file_not_found")  # no upload URL issued, or no bytes sent
+            title = _text(item, "title") if isinstance(item, dict) else ""
+            completed.append(UploadedFile(file_id, filename, title or filename, channel, content))
+        for done in completed:
+            del self._uploads[done.file_id]
+        self._files.extend(completed)
+        return {
+            "files": [{"id": f.file_id, "title": f.title, "name": f.filename} for f in completed]
+        }
 
 
 def _text(params: JSONObject, key: str) -> str:
