@@ -227,6 +227,13 @@ async def _home_view(conn: AsyncConnection) -> dict[str, object]:
     return build_home_view("U_REVIEWER", HomeRoles(reviewer=True), facts)
 
 
+async def _lead_home(conn: AsyncConnection) -> dict[str, object]:
+    waiting = await waiting_for_review(conn, limit=500)
+    report = await period_report(conn, NOW - dt.timedelta(days=30), NOW, TARGETS, NOW)
+    facts = HomeFacts(now=NOW, targets=TARGETS, waiting=waiting, report=report, period_days=30)
+    return build_home_view("U_LEAD", HomeRoles(reviewer=True, lead=True), facts)
+
+
 async def _measure(url: str, runs: int) -> list[list[object]]:
     db = Database(url)
     try:
@@ -237,6 +244,9 @@ async def _measure(url: str, runs: int) -> list[list[object]]:
         async with db.engine.connect() as conn:
             in_90 = (await period_report(conn, since_90, NOW, TARGETS, NOW)).enquiries
             in_7 = (await period_report(conn, since_7, NOW, TARGETS, NOW)).enquiries
+            in_30 = (
+                await period_report(conn, NOW - dt.timedelta(days=30), NOW, TARGETS, NOW)
+            ).enquiries
         cases = (
             ("baseline: build_report, all time", ENQUIRIES, lambda conn: build_report(conn)),
             (
@@ -255,6 +265,7 @@ async def _measure(url: str, runs: int) -> list[list[object]]:
                 lambda conn: write_enquiry_csv(conn, since_90, NOW, TARGETS, io.StringIO(), NOW),
             ),
             ("App Home: waiting cards, read and rendered", ENQUIRIES, _home_view),
+            ("App Home: a lead's home, 30-day report", in_30, _lead_home),
             ("App Home: entries ever cited (editors)", ENQUIRIES, cited_entry_ids),
         )
         results = []

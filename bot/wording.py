@@ -346,6 +346,8 @@ class KnowledgeWording(BaseModel):
     created: str
     from_proposal: str
     from_card: str
+    translation_heading: str
+    translation_incomplete: str
 
 
 @lru_cache(maxsize=1)

@@ -210,6 +210,17 @@ async def _save_new(slack: SlackDesk, actor: Actor, view: Body) -> tuple[Errors,
         errors[KnowledgeField.ID.value] = words.bad_id
     if language not in {item.value for item in Language}:
         errors[KnowledgeField.LANGUAGE.value] = words.required
+    translated = (
+        _value(view, KnowledgeField.TRANSLATION_QUESTION),
+        _value(view, KnowledgeField.TRANSLATION_ANSWER),
+    )
+    if any(translated) and not all(translated):
+        missing = (
+            KnowledgeField.TRANSLATION_ANSWER
+            if translated[0]
+            else KnowledgeField.TRANSLATION_QUESTION
+        )
+        errors[missing.value] = words.translation_incomplete
     if errors:
         return errors, ""
     entry = NewEntry(
@@ -221,12 +232,24 @@ async def _save_new(slack: SlackDesk, actor: Actor, view: Body) -> tuple[Errors,
         tags=_tuple(changes.tags),
         valid_until=changes.valid_until if isinstance(changes.valid_until, dt.date) else None,
     )
+    translation = None
+    if all(translated):
+        other = Language.EN if entry.language is Language.DE else Language.DE
+        translation = NewEntry(
+            id=translation_id(entry_id, other),
+            question=translated[0],
+            answer=translated[1],
+            language=other,
+            tags=entry.tags,
+            valid_until=entry.valid_until,
+        )
     try:
         await create_entry(
             slack.desk.db,
             _folder(slack),
             entry,
             actor.user_id,
+            translation=translation,
             after_commit=reload_after_ack(slack, actor),
         )
     except ConflictError:
@@ -234,7 +257,17 @@ async def _save_new(slack: SlackDesk, actor: Actor, view: Body) -> tuple[Errors,
     except InputError:
         return {KnowledgeField.ID.value: words.bad_id}, ""
     log.info("knowledge entry %s created by %s", entry_id, actor.user_id)
+    if translation is not None:
+        return {}, words.created.format(id=f"{entry_id} + {translation.id}")
     return {}, words.created.format(id=entry_id)
+
+
+def translation_id(entry_id: str, language: Language) -> str:
+    """The id of an entry's translation: its language suffix swapped, or one added."""
+    for suffix in (f"-{item.value}" for item in Language):
+        if entry_id.endswith(suffix):
+            return f"{entry_id.removesuffix(suffix)}-{language.value}"
+    return f"{entry_id}-{language.value}"
 
 
 def _changes(view: Body) -> tuple[Errors, EntryChanges]:

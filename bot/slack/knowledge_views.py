@@ -52,6 +52,8 @@ class KnowledgeField(StrEnum):
     ANSWER = "answer"
     TAGS = "tags"
     VALID_UNTIL = "valid_until"
+    TRANSLATION_QUESTION = "translation_question"  # new entries: the other language, optional
+    TRANSLATION_ANSWER = "translation_answer"
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,19 @@ def new_entry_view(
         context(words.id_hint),
         _input(KnowledgeField.LANGUAGE, words.language_label, language_select),
         *_field_inputs(form or EntryForm()),
+        section(words.translation_heading),
+        _input(
+            KnowledgeField.TRANSLATION_QUESTION,
+            words.question_label,
+            _text_input(""),
+            optional=True,
+        ),
+        _input(
+            KnowledgeField.TRANSLATION_ANSWER,
+            words.answer_label,
+            _text_input("", multiline=True),
+            optional=True,
+        ),
     ]
     metadata = KnowledgeMetadata(proposal=proposal_id).encode()
     return _modal(KnowledgeForm.EDIT, words.title, blocks, metadata, submit=words.save)

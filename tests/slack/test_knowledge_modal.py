@@ -261,6 +261,53 @@ class TestEditingAnEntry:
         (version,) = await entry_history(app.runtime.desk.db, knowledge, "gift")
         assert version.action is EditAction.CREATE
 
+    async def test_a_new_entry_with_its_translation_is_written_as_a_linked_pair(
+        self, app: ServedApp, knowledge: Path
+    ) -> None:
+        form = await pick(app, NEW_ENTRY)
+        values = prefilled(form)
+        values[KnowledgeField.ID.value] = {
+            "value": {"type": "plain_text_input", "value": "gift-wrap-de"}
+        }
+        values[KnowledgeField.LANGUAGE.value] = {
+            "value": {"type": "static_select", "selected_option": {"value": "de"}}
+        }
+        values[KnowledgeField.QUESTION.value] = {"value": "Verpackt ihr Geschenke?"}
+        values[KnowledgeField.ANSWER.value] = {"value": "Ja, für 3 Euro."}
+        values[KnowledgeField.TRANSLATION_QUESTION.value] = {"value": "Do you gift-wrap?"}
+        values[KnowledgeField.TRANSLATION_ANSWER.value] = {"value": "Yes, for 3 euros."}
+
+        saved = await app.submit(
+            KnowledgeForm.EDIT.value, str(form["private_metadata"]), values, EDITOR
+        )
+
+        assert saved.status_code == 200 and saved.content in (b"", b"{}")
+        entries = load_knowledge(knowledge).by_id()
+        assert entries["gift-wrap-de"].translation_of == "gift-wrap-en"
+        assert entries["gift-wrap-en"].translation_of == "gift-wrap-de"
+        assert entries["gift-wrap-en"].answer == "Yes, for 3 euros."
+
+    async def test_half_a_translation_is_a_field_error(
+        self, app: ServedApp, knowledge: Path
+    ) -> None:
+        form = await pick(app, NEW_ENTRY)
+        values = prefilled(form)
+        values[KnowledgeField.ID.value] = {"value": {"type": "plain_text_input", "value": "gift"}}
+        values[KnowledgeField.LANGUAGE.value] = {
+            "value": {"type": "static_select", "selected_option": {"value": "en"}}
+        }
+        values[KnowledgeField.QUESTION.value] = {"value": "Do you gift-wrap?"}
+        values[KnowledgeField.ANSWER.value] = {"value": "Yes, for 3 euros."}
+        values[KnowledgeField.TRANSLATION_QUESTION.value] = {"value": "Verpackt ihr Geschenke?"}
+
+        refused = await app.submit(
+            KnowledgeForm.EDIT.value, str(form["private_metadata"]), values, EDITOR
+        )
+
+        errors = refused.json()["errors"]
+        assert KnowledgeField.TRANSLATION_ANSWER.value in errors
+        assert "gift" not in load_knowledge(knowledge).by_id()
+
 
 class TestRefusal:
     async def test_someone_who_is_not_a_knowledge_editor_is_refused_and_changes_nothing(
