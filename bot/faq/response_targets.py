@@ -25,6 +25,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import KnowledgeError
@@ -57,6 +58,11 @@ class BusinessHours:
     opens: dt.time = dt.time(0, 0)
     closes: dt.time | None = None  # None: until midnight
     holidays: frozenset[dt.date] = frozenset()
+    # Each day's opening hours as epoch seconds, by date ordinal: reports ask for the same
+    # days thousands of times. Not part of the value (equality, hash, repr).
+    _windows: dict[int, tuple[float, float] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def always(self) -> bool:
@@ -74,30 +80,40 @@ class BusinessHours:
             return 0.0
         if self.always:
             return (end - start).total_seconds()
-        zone = ZoneInfo(self.timezone)
-        local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+        zone = _zone(self.timezone)
+        first = start.astimezone(zone).date().toordinal()
+        last = end.astimezone(zone).date().toordinal()
+        begin, finish = start.timestamp(), end.timestamp()
+        windows = self._windows
         total = 0.0
-        day = local_start.date()
-        while day <= local_end.date():
-            window = self._window(day, zone)
+        for ordinal in range(first, last + 1):
+            if ordinal not in windows:
+                windows[ordinal] = self.window(dt.date.fromordinal(ordinal))
+            window = windows[ordinal]
             if window is not None:
-                opened = max(window[0], local_start)
-                closed = min(window[1], local_end)
+                opened = window[0] if window[0] > begin else begin
+                closed = window[1] if window[1] < finish else finish
                 if closed > opened:
-                    total += (closed - opened).total_seconds()
-            day += dt.timedelta(days=1)
+                    total += closed - opened
         return total
 
-    def _window(self, day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime] | None:
+    def window(self, day: dt.date) -> tuple[float, float] | None:
+        """The day's opening hours as epoch seconds, or None on a closed day."""
         if day.weekday() not in self.weekdays or day in self.holidays:
             return None
+        zone = _zone(self.timezone)
         opens = dt.datetime.combine(day, self.opens, zone)
         closes = (
             dt.datetime.combine(day, self.closes, zone)
             if self.closes is not None
             else dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), zone)
         )
-        return (opens, closes) if closes > opens else None
+        return (opens.timestamp(), closes.timestamp()) if closes > opens else None
+
+
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 @dataclass(frozen=True)
