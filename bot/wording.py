@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.errors import PermanentError
 from bot.resources import PROMPTS_DIR
+
+_Wording = TypeVar("_Wording", bound=BaseModel)
 
 
 class ReviewWording(BaseModel):
@@ -188,16 +191,21 @@ def load_review_wording(path: Path) -> ReviewWording:
             nobody uses, or has a value that is not text. The message is one line naming
             the file.
     """
+    return _load_wording(path, ReviewWording, "review wording")
+
+
+def _load_wording(path: Path, model: type[_Wording], name: str) -> _Wording:
+    """Read a YAML mapping of keys to texts into `model`; one line naming the file if not."""
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
-        raise PermanentError(f"review wording {path} cannot be read: {_one_line(error)}") from None
+        raise PermanentError(f"{name} {path} cannot be read: {_one_line(error)}") from None
     if not isinstance(loaded, dict):
-        raise PermanentError(f"review wording {path} must be a mapping of keys to texts")
+        raise PermanentError(f"{name} {path} must be a mapping of keys to texts")
     try:
-        return ReviewWording.model_validate(loaded)
+        return model.model_validate(loaded)
     except ValidationError as error:
-        raise PermanentError(f"review wording {path}: {_problems(error)}") from None
+        raise PermanentError(f"{name} {path}: {_problems(error)}") from None
 
 
 @lru_cache(maxsize=1)
@@ -292,15 +300,7 @@ def home_wording() -> HomeWording:
     Raises:
         PermanentError: The file is broken (one line naming it).
     """
-    path = PROMPTS_DIR / "home" / "en.yaml"
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise PermanentError(f"home wording {path} cannot be read: {_one_line(error)}") from None
-    try:
-        return HomeWording.model_validate(loaded)
-    except ValidationError as error:
-        raise PermanentError(f"home wording {path}: {_problems(error)}") from None
+    return _load_wording(PROMPTS_DIR / "home" / "en.yaml", HomeWording, "home wording")
 
 
 class KnowledgeWording(BaseModel):
@@ -357,17 +357,9 @@ def knowledge_wording() -> KnowledgeWording:
     Raises:
         PermanentError: The file is broken (one line naming it).
     """
-    path = PROMPTS_DIR / "knowledge" / "en.yaml"
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise PermanentError(
-            f"knowledge wording {path} cannot be read: {_one_line(error)}"
-        ) from None
-    try:
-        return KnowledgeWording.model_validate(loaded)
-    except ValidationError as error:
-        raise PermanentError(f"knowledge wording {path}: {_problems(error)}") from None
+    return _load_wording(
+        PROMPTS_DIR / "knowledge" / "en.yaml", KnowledgeWording, "knowledge wording"
+    )
 
 
 def counted(number: int, one: str, many: str | None = None) -> str:

@@ -65,7 +65,7 @@ def describe(error: BaseException) -> Failure:
         return Failure(_file_problem(error), CONFIGURATION)
     name = type(error).__name__
     return Failure(
-        f"unexpected {name}: {_first_line(error)} (run again with --debug and report it)",
+        f"unexpected {name}: {first_line(error)} (run again with --debug and report it)",
         UNEXPECTED,
     )
 
@@ -129,11 +129,11 @@ def _database_problem(error: BaseException) -> Failure | None:
     except ImportError:  # pragma: no cover - SQLAlchemy is a dependency
         return None
     if isinstance(error, exc.ArgumentError | exc.NoSuchModuleError):
-        return Failure(f"DATABASE_URL is not usable: {_first_line(error)}", CONFIGURATION)
+        return Failure(f"DATABASE_URL is not usable: {first_line(error)}", CONFIGURATION)
     if isinstance(error, exc.OperationalError | exc.InterfaceError):
         cause = error.orig if error.orig is not None else error
         return Failure(
-            f"the database did not answer: {_first_line(cause)} "
+            f"the database did not answer: {first_line(cause)} "
             "(check DATABASE_URL and that the server runs)",
             UNAVAILABLE,
         )
@@ -146,6 +146,7 @@ def _file_problem(error: OSError) -> str:
     return f"{name}: {reason}"
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message, or its type's name when it has none."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__

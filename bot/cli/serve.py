@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.cli.failures import first_line
 from bot.errors import PermanentError, TransientError
 from bot.settings import LlmProvider, LogFormat, Settings
 from bot.wording import counted
@@ -115,12 +116,12 @@ async def ping_database(settings: Settings) -> None:
         cause = error.orig if error.orig is not None else error
         if engine.dialect.name == "sqlite":  # a file that cannot be opened stays so
             raise PermanentError(
-                f"the SQLite database cannot be opened ({_first_line(cause)}): "
+                f"the SQLite database cannot be opened ({first_line(cause)}): "
                 "check REPLYDESK_DATA_DIR or DATABASE_URL"
             ) from None
-        raise TransientError(_first_line(cause)) from None
+        raise TransientError(first_line(cause)) from None
     except OSError as error:
-        raise TransientError(_first_line(error)) from None
+        raise TransientError(first_line(error)) from None
     finally:
         await engine.dispose()
 
@@ -147,7 +148,7 @@ async def ping_chroma(settings: Settings) -> None:
         await asyncio.to_thread(heartbeat)
     except Exception as error:  # chromadb raises ValueError, httpx errors, ...
         raise TransientError(
-            f"{settings.chroma_host}:{settings.chroma_port}: {_first_line(error)}"
+            f"{settings.chroma_host}:{settings.chroma_port}: {first_line(error)}"
         ) from None
 
 
@@ -201,8 +202,3 @@ def enabled_channels(settings: Settings) -> list[str]:
     if settings.slack_bot_token is not None:
         on.append("slack (forwarded messages)")
     return on
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

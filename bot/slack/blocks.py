@@ -26,6 +26,7 @@ MAX_BLOCKS = 50  # per message; Slack answers invalid_blocks above it
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
 MAX_BUTTON_TEXT = 75
+MAX_OPTION_TEXT = 75  # a select option's text
 # Cards stay readable: each customer message shows this much, "Show all" shows the rest.
 MESSAGE_EXCERPT = 1000
 _ERROR_EXCERPT = 500
@@ -91,6 +92,22 @@ def section(text: str, accessory: Block | None = None) -> Block:
     if accessory is not None:
         block["accessory"] = accessory
     return block
+
+
+def input_block(block_id: str, label: str, element: Block, optional: bool = False) -> Block:
+    """A modal's input block: a labelled element whose value arrives under `block_id`."""
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+        "optional": optional,
+    }
+
+
+def option(text: str, value: str) -> Block:
+    """One choice of a select menu."""
+    return {"text": {"type": "plain_text", "text": clip(text, MAX_OPTION_TEXT)}, "value": value}
 
 
 def context(text: str) -> Block:

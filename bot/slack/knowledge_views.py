@@ -19,7 +19,16 @@ import yaml
 from bot.errors import InputError
 from bot.faq.editing import changed_fields, text_digest
 from bot.models import FaqEntry, Language
-from bot.slack.blocks import INPUT_ACTION, Block, clip, context, escape, section
+from bot.slack.blocks import (
+    INPUT_ACTION,
+    Block,
+    clip,
+    context,
+    escape,
+    input_block,
+    option,
+    section,
+)
 from bot.storage import KnowledgeEdit
 from bot.wording import knowledge_wording
 
@@ -29,7 +38,6 @@ NEW_ENTRY = "+new"  # an option value no entry id can have (ids start with a let
 MAX_OPTIONS = 100  # Slack's limit for an options response
 HISTORY_SHOWN = 5
 _MAX_TITLE = 24
-_MAX_OPTION_TEXT = 75
 _MAX_INPUT = 3000
 
 
@@ -129,9 +137,9 @@ def entry_options(entries: Iterable[FaqEntry], query: str) -> list[Block]:
         or needle in entry.id.casefold()
         or any(needle in q.casefold() for q in (entry.question, *entry.alternate_questions))
     ]
-    options = [_option(words.new_entry_option, NEW_ENTRY)]
+    options = [option(words.new_entry_option, NEW_ENTRY)]
     options += [
-        _option(words.option_text.format(id=entry.id, question=entry.question), entry.id)
+        option(words.option_text.format(id=entry.id, question=entry.question), entry.id)
         for entry in found[: MAX_OPTIONS - 1]
     ]
     return options
@@ -209,7 +217,7 @@ def new_entry_view(
     """
     words = knowledge_wording()
     entry_id: Block = {"type": "plain_text_input", "action_id": INPUT_ACTION, "max_length": 120}
-    options = [_option(item.value, item.value) for item in Language]
+    options = [option(item.value, item.value) for item in Language]
     language_select: Block = {
         "type": "static_select",
         "action_id": INPUT_ACTION,
@@ -297,18 +305,8 @@ def _text_input(value: str, *, multiline: bool = False) -> Block:
     return element
 
 
-def _input(field: KnowledgeField, label: str, element: Block, optional: bool = False) -> Block:
-    return {
-        "type": "input",
-        "block_id": field.value,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-        "optional": optional,
-    }
-
-
-def _option(text: str, value: str) -> Block:
-    return {"text": {"type": "plain_text", "text": clip(text, _MAX_OPTION_TEXT)}, "value": value}
+def _input(field: StrEnum, label: str, element: Block, optional: bool = False) -> Block:
+    return input_block(field.value, label, element, optional)
 
 
 def _modal(

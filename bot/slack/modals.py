@@ -27,6 +27,8 @@ from bot.slack.blocks import (
     clip,
     context,
     escape,
+    input_block,
+    option,
     quote,
     section,
 )
@@ -34,7 +36,6 @@ from bot.wording import review_wording
 
 MAX_VIEW_BLOCKS = 100  # modals allow more blocks than messages
 _MAX_TITLE = 24
-_MAX_OPTION_TEXT = 75
 _MAX_HINT = 300
 
 
@@ -136,7 +137,7 @@ def edit_modal(card: ReviewCard, stale: Sequence[str] = ()) -> Block:
 def reject_modal(draft_id: str) -> Block:
     """The reject modal: a reason (required) and a note (optional, required for "other")."""
     words = review_wording()
-    options = [_option(reason.label, reason.value) for reason in RejectReason]
+    options = [option(reason.label, reason.value) for reason in RejectReason]
     reason: Block = {"type": "static_select", "action_id": INPUT_ACTION, "options": options}
     note: Block = {"type": "plain_text_input", "action_id": INPUT_ACTION, "multiline": True}
     blocks = [
@@ -178,7 +179,7 @@ def escalate_modal(draft_id: str, groups: Sequence[tuple[str, str]] = ()) -> Blo
     person: Block = {"type": "users_select", "action_id": INPUT_ACTION}
     blocks = [_input(Field.USER, words.modal_escalate_person_label, person, optional=bool(groups))]
     if groups:
-        options = [_option(label, group_id) for group_id, label in groups]
+        options = [option(label, group_id) for group_id, label in groups]
         group: Block = {"type": "static_select", "action_id": INPUT_ACTION, "options": options}
         blocks.append(_input(Field.GROUP, words.modal_escalate_group_label, group, optional=True))
         blocks.append(context(words.modal_escalate_hint))
@@ -238,18 +239,8 @@ def _stale_text(problems: Sequence[str]) -> str:
     return f"{review_wording().stale_knowledge}\n{lines}"
 
 
-def _input(field: Field, label: str, element: Block, optional: bool = False) -> Block:
-    return {
-        "type": "input",
-        "block_id": field.value,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-        "optional": optional,
-    }
-
-
-def _option(text: str, value: str) -> Block:
-    return {"text": {"type": "plain_text", "text": clip(text, _MAX_OPTION_TEXT)}, "value": value}
+def _input(field: StrEnum, label: str, element: Block, optional: bool = False) -> Block:
+    return input_block(field.value, label, element, optional)
 
 
 def _modal(
