@@ -31,6 +31,7 @@ from _common import REPO_ROOT, SAMPLE_ENQUIRIES, benchmark_settings, percentile,
 sys.path.insert(0, str(REPO_ROOT))  # the stand-ins live in tests/
 
 from bot.app import Runtime  # noqa: E402
+from bot.crisis.alert import SpikeAlert  # noqa: E402
 from bot.faq.embedders import Embedder, UseEmbedder  # noqa: E402
 from bot.jobs.delivery import DeliveryWorker  # noqa: E402
 from bot.models import Channel, Delivery, DeliveryState, InboundMessage  # noqa: E402
@@ -95,6 +96,9 @@ class TimingBoard:
 
     async def tell(self, ref: CardRef | None, user_id: str, text: str) -> None:
         await self.inner.tell(ref, user_id, text)
+
+    async def post_alert(self, alert: SpikeAlert, existing: CardRef | None) -> CardRef:
+        return await self.inner.post_alert(alert, existing)
 
 
 def customers(n: int) -> list[tuple[int, str, str]]:

@@ -2,6 +2,7 @@
 
 - `ReviewBoard`: where people review drafts (Slack). It shows a `ReviewCard`.
 - `ReplySender`: one per channel; sends an approved reply to the customer.
+- `PostModerator`: one per platform that can hide a customer's public post (Meta, X).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.crisis.alert import SpikeAlert
 from bot.models import Channel, Delivery
 from bot.review import ReviewCard
 
@@ -53,6 +55,14 @@ class ReviewBoard(Protocol):
         """Show a message only `user_id` sees (an ephemeral message in Slack)."""
         ...
 
+    async def post_alert(self, alert: SpikeAlert, existing: CardRef | None) -> CardRef:
+        """Post the leads' alert about a spike, or update it in place.
+
+        Raises:
+            TransientError: the board is unreachable now; the alert is posted later.
+        """
+        ...
+
 
 class ReplySender(Protocol):
     """Sends approved replies on one channel."""
@@ -67,5 +77,20 @@ class ReplySender(Protocol):
             TransientError: the platform is unreachable; retried with backoff.
             OutcomeUnknownError: the request may or may not have gone through.
             PermanentError: the platform refused the reply; a person must look.
+        """
+        ...
+
+
+class PostModerator(Protocol):
+    """Hides or shows again a customer's public post on one channel."""
+
+    channel: Channel
+
+    async def set_hidden(self, reply_target: dict[str, str], hidden: bool) -> None:
+        """Hide (`hidden=True`) or unhide the post the enquiry's `reply_target` names.
+
+        Raises:
+            TransientError: the platform is unreachable; the action may be retried.
+            PermanentError: the platform refused (not hideable, no permission).
         """
         ...

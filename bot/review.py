@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.faq.files import KnowledgeBase
+from bot.faq.replies import by_citation
 from bot.faq.response_targets import ResponseTargets, TargetState
 from bot.models import Channel, Decision, DecisionKind, Delivery, DeliveryState, Draft, FaqEntry
 from bot.storage import DraftingState, UnitOfWork
@@ -46,6 +47,35 @@ class CardWait:
 
 
 @dataclass(frozen=True)
+class CardUrgency:
+    """Why a card comes first: the reading of its most urgent message (bot/priority)."""
+
+    score: float
+    sentiment: str  # negative, neutral, positive
+    reasons: tuple[tuple[str, str], ...] = ()  # (urgency reason, the words behind it)
+
+
+@dataclass(frozen=True)
+class CardSignOff:
+    """A labelled draft's signatures: who signed and who still has to."""
+
+    labels: tuple[str, ...]  # press, legal_threat, safety, crisis
+    signed: tuple[tuple[str, str], ...] = ()  # (user id, reviewer or lead)
+    waiting_for: str = "lead"  # lead, or second (a lead signed, a second person must)
+    statement_lead: str | None = None  # signed the holding statement this draft offers
+
+
+@dataclass(frozen=True)
+class CardModeration:
+    """Whether the post may be hidden (spam, insults, personal data) and whether it is."""
+
+    enquiry_id: str  # the message whose post is meant
+    clause: str  # the guideline clauses that allow hiding it, e.g. "§11"
+    hidden: bool = False
+    hidden_by: str | None = None
+
+
+@dataclass(frozen=True)
 class CardMessage:
     """One customer message in the conversation."""
 
@@ -73,6 +103,10 @@ class ReviewCard:
     owner: str | None = None
     max_length: int = 1000
     wait: CardWait | None = None  # None once decided, or when the channel has no target
+    urgency: CardUrgency | None = None  # None: nothing urgent, read neutral or positive
+    sign_off: CardSignOff | None = None  # None: one reviewer's approval sends
+    crisis: str | None = None  # the open spike the post belongs to, by its label
+    moderation: CardModeration | None = None  # None: nothing to hide
 
 
 # Up to this long a wait reads in minutes ("90 min"); longer in hours ("4 h 10 min").
@@ -98,6 +132,8 @@ class KnowledgeCatalog:
     """Titles and current versions of the knowledge, for cards and the stale-draft guard."""
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
+        self.knowledge = knowledge  # the standard replies and guidelines, for statements
+        self.replies = by_citation(knowledge.replies)  # "reply:<id>" -> the standard reply
         self.entries: dict[str, FaqEntry] = knowledge.by_id()
         self.clause_titles = {clause.id: clause.title for clause in knowledge.guidelines.clauses}
         self.channels = knowledge.guidelines.channels
@@ -113,6 +149,11 @@ class KnowledgeCatalog:
         words = review_wording()
         problems = []
         for entry_id, drafted_hash in draft.cited_hashes.items():
+            reply = self.replies.get(entry_id)
+            if reply is not None:  # a standard reply: changed or not, nothing expires
+                if reply.content_hash != drafted_hash:
+                    problems.append(words.problem_entry_changed.format(entry=entry_id))
+                continue
             entry = self.entries.get(entry_id)
             if entry is None:
                 problems.append(words.problem_entry_deleted.format(entry=entry_id))
@@ -163,7 +204,11 @@ async def load_card(
         cited=tuple(
             (
                 entry_id,
-                catalog.entries[entry_id].question if entry_id in catalog.entries else entry_id,
+                catalog.entries[entry_id].question
+                if entry_id in catalog.entries
+                else catalog.replies[entry_id].label
+                if entry_id in catalog.replies
+                else entry_id,
             )
             for entry_id in (draft.citations if draft else ())
         ),

@@ -124,6 +124,8 @@ class Settings(BaseSettings):
     # Comms leads (team report on the App Home) and knowledge editors: Slack user ids.
     slack_leads: str = Field("", validation_alias=_env("SLACK_LEADS"))
     slack_knowledge_editors: str = Field("", validation_alias=_env("SLACK_KNOWLEDGE_EDITORS"))
+    # Where spike alerts for the leads go (a leads' channel); the review channel when unset.
+    slack_crisis_channel: str | None = Field(None, validation_alias=_env("SLACK_CRISIS_CHANNEL"))
     slack_api_url: str | None = Field(None, validation_alias=_env("SLACK_API_URL"))
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
@@ -149,6 +151,25 @@ class Settings(BaseSettings):
     )
     delivery_max_attempts: int = Field(
         6, ge=1, le=50, validation_alias=_env("DELIVERY_MAX_ATTEMPTS")
+    )
+    # Triage labels whose drafts need a lead's approval besides a reviewer's (comma-separated;
+    # "crisis" is every post of a topic with an open spike). Empty: one approval suffices.
+    second_sign_off_labels: str = Field(
+        "press,legal_threat,safety,crisis", validation_alias=_env("SECOND_SIGN_OFF_LABELS")
+    )
+    # Spike detection (bot/crisis/spikes.py, benchmarks/spikes.py): the window counted, how
+    # improbable a count must be against the same hours of earlier weeks, the fewest posts
+    # that make a spike, and how long a topic stays quiet after its spike ended. Unset: the
+    # defaults measured in benchmarks/spikes.py.
+    spike_window_minutes: int | None = Field(
+        None, ge=5, le=24 * 60, validation_alias=_env("SPIKE_WINDOW_MINUTES")
+    )
+    spike_sensitivity: float | None = Field(
+        None, gt=0, lt=0.01, validation_alias=_env("SPIKE_SENSITIVITY")
+    )
+    spike_min_count: int | None = Field(None, ge=2, validation_alias=_env("SPIKE_MIN_COUNT"))
+    spike_cooldown_minutes: int | None = Field(
+        None, ge=0, validation_alias=_env("SPIKE_COOLDOWN_MINUTES")
     )
     # What this process runs: everything, only the inbound side, or only the queue workers.
     role: ServiceRole = Field(ServiceRole.ALL, validation_alias=_env("REPLYDESK_ROLE"))
@@ -206,6 +227,10 @@ class Settings(BaseSettings):
     def lead_ids(self) -> frozenset[str]:
         """Slack user ids of the comms leads (SLACK_LEADS, comma-separated)."""
         return _ids(self.slack_leads)
+
+    def sign_off_labels(self) -> frozenset[str]:
+        """Labels whose drafts need a lead's sign-off too (SECOND_SIGN_OFF_LABELS)."""
+        return _ids(self.second_sign_off_labels)
 
     def knowledge_editor_ids(self) -> frozenset[str]:
         """Slack user ids of the knowledge editors (SLACK_KNOWLEDGE_EDITORS)."""

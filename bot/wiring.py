@@ -14,11 +14,14 @@ core below them takes explicit values. In the spirit of Cosmic Python's `bootstr
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.crisis.policy import CrisisPolicy
+from bot.crisis.spikes import SpikeRule
 from bot.drafting import Drafter, DraftingContext, OfflineDrafter, OutageAwareDrafter
 from bot.drafting.language import detect_language
 from bot.faq import (
@@ -49,6 +52,28 @@ def embedder_for_model(model: EmbeddingModel) -> Embedder:
     if model is EmbeddingModel.HASHING:
         return HashingEmbedder()
     return UseEmbedder()
+
+
+def crisis_policy(settings: Settings) -> CrisisPolicy:
+    """The leads, the second sign-off labels and the spike rule the settings ask for."""
+    rule = SpikeRule()
+    changes: dict[str, object] = {}
+    if settings.spike_window_minutes is not None:
+        window = dt.timedelta(minutes=settings.spike_window_minutes)
+        changes["window"] = window
+        changes["baseline_span"] = max(window, rule.baseline_span)
+    if settings.spike_sensitivity is not None:
+        changes["sensitivity"] = settings.spike_sensitivity
+    if settings.spike_min_count is not None:
+        changes["min_count"] = settings.spike_min_count
+    if settings.spike_cooldown_minutes is not None:
+        changes["cooldown"] = dt.timedelta(minutes=settings.spike_cooldown_minutes)
+    return CrisisPolicy(
+        leads=settings.lead_ids(),
+        sign_off_labels=settings.sign_off_labels(),
+        rule=dataclasses.replace(rule, **changes),  # type: ignore[arg-type]
+        alert_channel=settings.slack_crisis_channel,
+    )
 
 
 def llm_server(settings: Settings) -> LlmServer:
@@ -174,6 +199,7 @@ async def build_runtime(
         publish_forever,
         reload_knowledge,
         reminder_job,
+        spike_job,
         watch_knowledge,
     )
     from bot.review import KnowledgeCatalog
@@ -196,6 +222,9 @@ async def build_runtime(
         catalog=KnowledgeCatalog(opened.knowledge),
         board=slack.board,
         conversation_window=dt.timedelta(seconds=settings.conversation_window_seconds),
+        crisis=crisis_policy(settings),
+        # Clusters of unanswered posts are measured with USE (benchmarks/spikes.py).
+        topic_embedder=embedder_for_model(EmbeddingModel.USE),
     )
     desk.reload_knowledge = partial(reload_knowledge, desk, reopen)
     channels = build_channels(settings, desk)
@@ -226,6 +255,7 @@ async def build_runtime(
         *[drafting] * settings.drafting_workers,
         *[publishing] * settings.publishing_workers,
         reminder_job(desk),  # one per replica; the database picks who reminds
+        spike_job(desk),  # one per replica; the database lets one open each spike
     ]
     web = settings.role is not ServiceRole.WORKER
     work = settings.role is not ServiceRole.WEB

@@ -179,6 +179,19 @@ class ReviewWording(BaseModel):
     # Staff-facing delivery errors (shown on the card after "Delivery failed")
     delivery_no_slack_channel: str
 
+    # Moderation: hiding a customer's public post (spam, insults, personal data)
+    moderation_button_hide: str
+    moderation_button_unhide: str
+    moderation_card_hidden: str
+    moderation_hidden: str
+    moderation_unhidden: str
+    moderation_already_hidden: str
+    moderation_already_visible: str
+    moderation_refused_criticism: str
+    moderation_refused_not_allowed: str
+    moderation_unsupported: str
+    moderation_failed: str
+
 
 def load_review_wording(path: Path) -> ReviewWording:
     """Read a wording file; `review_wording()` is the cached shipped one.
@@ -191,10 +204,10 @@ def load_review_wording(path: Path) -> ReviewWording:
             nobody uses, or has a value that is not text. The message is one line naming
             the file.
     """
-    return _load_wording(path, ReviewWording, "review wording")
+    return load_wording(path, ReviewWording, "review wording")
 
 
-def _load_wording(path: Path, model: type[_Wording], name: str) -> _Wording:
+def load_wording(path: Path, model: type[_Wording], name: str) -> _Wording:
     """Read a YAML mapping of keys to texts into `model`; one line naming the file if not."""
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -246,6 +259,7 @@ class HomeWording(BaseModel):
     waiting_heading: str
     waiting_none: str
     waiting_item: str
+    urgent_mark: str
     waiting_more: str
     escalated_heading: str
     escalated_none: str
@@ -300,7 +314,7 @@ def home_wording() -> HomeWording:
     Raises:
         PermanentError: The file is broken (one line naming it).
     """
-    return _load_wording(PROMPTS_DIR / "home" / "en.yaml", HomeWording, "home wording")
+    return load_wording(PROMPTS_DIR / "home" / "en.yaml", HomeWording, "home wording")
 
 
 class KnowledgeWording(BaseModel):
@@ -357,7 +371,7 @@ def knowledge_wording() -> KnowledgeWording:
     Raises:
         PermanentError: The file is broken (one line naming it).
     """
-    return _load_wording(
+    return load_wording(
         PROMPTS_DIR / "knowledge" / "en.yaml", KnowledgeWording, "knowledge wording"
     )
 

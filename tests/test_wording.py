@@ -61,6 +61,7 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "problem_entry_deleted": {"entry"},
     "problem_entry_changed": {"entry"},
     "problem_entry_expired": {"entry", "day"},
+    "moderation_card_hidden": {"by", "clause"},
 }
 # A value of the type callers pass, per placeholder (format specs like `:.0%` need it).
 SAMPLES: dict[str, object] = {
@@ -69,6 +70,7 @@ SAMPLES: dict[str, object] = {
     "assignee": "<@U2>",
     "by": "<@U1>",
     "channel": "Telegram",
+    "clause": "§11",
     "clauses": "§7 Register",
     "confidence": 0.42,
     "count": 3,

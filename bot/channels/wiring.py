@@ -1,4 +1,4 @@
-"""Builds the customer channels from settings: inbound routes, reply senders, background jobs.
+"""Builds the customer channels from settings: inbound routes, reply senders, moderators, jobs.
 
 Each channel is switched on by its own settings, in and out separately:
 
@@ -12,6 +12,9 @@ generic webhook    WEBHOOK_SECRET                              WEBHOOK_SECRET
 Facebook/Instagram META_APP_SECRET (+ META_VERIFY_TOKEN)       META_PAGE_TOKEN
 X                  X_CONSUMER_SECRET                           X_BEARER_TOKEN
 =================  ==========================================  ===========================
+
+The reply token also hides posts (`bot.channels.moderation`): Facebook and Instagram
+comments with META_PAGE_TOKEN, replies on X with X_BEARER_TOKEN.
 
 Nothing here does I/O: connections open in the background jobs and on the first send.
 """
@@ -29,13 +32,14 @@ from bot.channels.generic import GenericSender, GenericWebhook
 from bot.channels.intake import Intake
 from bot.channels.meta import MetaWebhook
 from bot.channels.meta_sender import MetaSender
+from bot.channels.moderation import MetaModerator, XModerator
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_sender import TelegramSender
 from bot.channels.x import XWebhook
 from bot.channels.x_sender import XSender
 from bot.errors import InputError
 from bot.models import Channel
-from bot.ports import BackgroundJob, ReplySender
+from bot.ports import BackgroundJob, PostModerator, ReplySender
 from bot.services import Desk
 from bot.settings import Settings
 
@@ -45,16 +49,17 @@ _HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 @dataclass
 class ChannelIntegration:
-    """What the channels contribute: reply senders, inbound routes, and background jobs."""
+    """What the channels contribute: reply senders, moderators, inbound routes, background jobs."""
 
     senders: dict[Channel, ReplySender] = field(default_factory=dict)
+    moderators: dict[Channel, PostModerator] = field(default_factory=dict)
     routes: list[BaseRoute] = field(default_factory=list)
     background: list[BackgroundJob] = field(default_factory=list)
     shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 def build_channels(settings: Settings, desk: Desk) -> ChannelIntegration:
-    """Create the configured channels.
+    """Create the configured channels and hand their moderators to `desk.moderators`.
 
     Raises:
         InputError: TELEGRAM_WEBHOOK_URL is set without TELEGRAM_SECRET_TOKEN (anyone could
@@ -83,11 +88,20 @@ def build_channels(settings: Settings, desk: Desk) -> ChannelIntegration:
             integration.senders[channel] = MetaSender(
                 channel, http(), settings.meta_graph_url, settings.meta_page_token
             )
+            integration.moderators[channel] = MetaModerator(
+                channel, http(), settings.meta_graph_url, settings.meta_page_token
+            )
     if settings.x_consumer_secret is not None:
         integration.routes += XWebhook(intake, settings.x_consumer_secret).routes()
     if settings.x_bearer_token is not None:
         x_sender = XSender(http(), settings.x_api_url, settings.x_bearer_token)
         integration.senders[Channel.X] = x_sender
+        integration.moderators[Channel.X] = XModerator(
+            http(), settings.x_api_url, settings.x_bearer_token
+        )
+    # The desk exists before the channels (their intake needs it); the Hide action reads
+    # the moderators from it.
+    desk.moderators = integration.moderators
     return integration
 
 

@@ -100,7 +100,9 @@ def measure_draft(
     line_id: str, request: DraftRequest, reply: DraftReply, expect: Expectation | None = None
 ) -> DraftMeasurement:
     """Run the grounding checks on a finished draft, and judge it against `expect` if given."""
-    _, invented = check_citations(reply.citations, offered_passages(request))
+    _, invented = check_citations(
+        reply.citations, offered_passages(request), request.guidelines.replies
+    )
     public = request.channel in PUBLIC_CHANNELS
     return DraftMeasurement(
         id=line_id,

@@ -100,12 +100,14 @@ def judge_expectation(expect: Expectation, reply: DraftReply) -> Outcome:
         The outcome; `Outcome.matches` tells whether it is what the line expects.
     """
     answered = reply.action is DraftAction.REVIEW
+    # Standard replies ("reply:thanks-de-du") are no FAQ answer: judged by entries alone.
+    entries = [c for c in reply.citations if not c.startswith("reply:")]
     if expect.action is DraftAction.REVIEW:
         if not answered:
             return Outcome.ESCALATED_BUT_ANSWERABLE
         if not expect.entries:
-            return Outcome.ANSWERED_WRONG if reply.citations else Outcome.ANSWERED_RIGHT
-        if reply.citations and set(reply.citations) <= set(expect.entries):
+            return Outcome.ANSWERED_WRONG if entries else Outcome.ANSWERED_RIGHT
+        if entries and set(entries) <= set(expect.entries):
             return Outcome.ANSWERED_RIGHT
         return Outcome.ANSWERED_WRONG
     if answered:

@@ -2,7 +2,10 @@
 
 It only ever states what a cited entry says, and only the sentences that answer this
 customer (`bot.drafting.composition`). Greeting, acknowledgement and escalation lines come
-from the templates, the sign-off from the guidelines' voice. It escalates rather than guess:
+from the templates, the sign-off from the guidelines' voice. Where the knowledge folder
+has an approved standard reply (`replies/`), it takes that instead and cites it as
+`reply:<id>`: the `thanks` text for praise that asks nothing, the `private_handover` text
+where a public reply asks for a direct message. It escalates rather than guess:
 when no entry is good enough, when the answer exists only in the other language, when a
 Sie channel needs a Du answer it cannot convert, and for legal, press and safety posts.
 Spam and posts that need no reply get action `ignore` with the reason as a flag.
@@ -17,8 +20,10 @@ from bot.drafting.composition import ReplyParts, fit_to_length, select_sentences
 from bot.drafting.concern import concern_topic
 from bot.drafting.port import DraftReply, DraftRequest
 from bot.drafting.register import to_sie
+from bot.drafting.standard_replies import ChosenReply, choose_reply, reply_sentences
 from bot.drafting.templates import ReplyTemplates, load_templates
 from bot.drafting.triage import Label
+from bot.faq.replies import ReplyKind
 from bot.models import DraftAction, FaqEntry, Language, Passage, Register
 from bot.resources import PROMPTS_DIR
 
@@ -77,7 +82,7 @@ class _Composer:
             return self._escalate("needs_person", self._line("escalate", variant))
         cited, unanswered = self._cited_passages()
         if self._is_thanks_only():
-            return self._draft(DraftAction.REVIEW, self._opening(cited), (), flag="praise")
+            return self._thanks()
         if not cited:
             return self._escalate_unanswered()
         foreign = [p for p in cited if p.entry.language is not request.language]
@@ -88,6 +93,21 @@ class _Composer:
         return self._answer(cited, unanswered)
 
     # -- the cases -------------------------------------------------------------------------
+
+    def _thanks(self) -> DraftReply:
+        """The approved thanks text when the folder has one, else the template's line."""
+        chosen = self._standard(ReplyKind.THANKS)
+        if chosen is None:
+            return self._draft(DraftAction.REVIEW, self._line("praise"), (), flag="praise")
+        body, essential = reply_sentences(chosen.text)
+        return self._draft(
+            DraftAction.REVIEW,
+            "",
+            body,
+            essential=essential,
+            citations=(chosen.reply.citation,),
+            flag="praise",
+        )
 
     def _answer(self, cited: list[Passage], unanswered: int) -> DraftReply:
         body: list[str] = []
@@ -113,8 +133,11 @@ class _Composer:
             self.clauses.append(self.roles.clause_for("escalation"))
             self.flags.append("part_unanswered")
         private = ""
+        citations = [p.entry.id for p in cited]
         if Label.PERSONAL_DATA in self.labels and self.request.channel.value in _PUBLIC_CHANNELS:
-            private = self._line("private")
+            handover = self._standard(ReplyKind.PRIVATE_HANDOVER)
+            private = handover.text if handover else self._line("private")
+            citations += [handover.reply.citation] if handover else []
             self.clauses.append(self.roles.clause_for("private_message"))
         return self._draft(
             DraftAction.REVIEW,
@@ -122,7 +145,7 @@ class _Composer:
             tuple(body),
             private=private,
             essential=frozenset(essential),
-            citations=tuple(p.entry.id for p in cited),
+            citations=tuple(citations),
             sentences=(taken, available),
         )
 
@@ -137,16 +160,34 @@ class _Composer:
             variant = "complaint" if public else "complaint_private"
             if concern_topic(self.request.text) == "outages":
                 variant = "complaint_outages"  # an outage needs no order number
+            handover = self._standard(ReplyKind.PRIVATE_HANDOVER)
+            if variant == "complaint" and handover is not None:
+                # In public the next step is the approved move to a direct message (§9).
+                self.clauses.append(self.roles.clause_for("private_message"))
+                body, essential = reply_sentences(handover.text)
+                return self._escalate(
+                    reason, opening, body=body, essential=essential, cites=handover
+                )
             step = self._line("escalate", variant)
             return self._escalate(reason, opening, body=(step,))
         return self._escalate(reason, self._line("escalate", "no_matching_entry"))
 
     def _escalate(
-        self, reason: str, opening: str, extra_flag: str = "", body: tuple[str, ...] = ()
+        self,
+        reason: str,
+        opening: str,
+        extra_flag: str = "",
+        body: tuple[str, ...] = (),
+        *,
+        essential: frozenset[int] = frozenset(),
+        cites: ChosenReply | None = None,
     ) -> DraftReply:
         flags = [reason, extra_flag] if extra_flag else [reason]
         self.flags += flags
-        return self._draft(DraftAction.ESCALATE, opening, body)
+        citations = (cites.reply.citation,) if cites else ()
+        return self._draft(
+            DraftAction.ESCALATE, opening, body, essential=essential, citations=citations
+        )
 
     def _ignore(self, reason: str) -> DraftReply:
         clause = self.roles.clause_for("spam") if reason == "spam" else None
@@ -269,3 +310,8 @@ class _Composer:
 
     def _line(self, key: str, variant: str | None = None) -> str:
         return self.templates.line(key, self.register, variant)
+
+    def _standard(self, kind: ReplyKind) -> ChosenReply | None:
+        """The knowledge folder's approved text of `kind` for this reply, if it has one."""
+        request = self.request
+        return choose_reply(request.guidelines.replies, kind, request.language, self.register)

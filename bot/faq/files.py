@@ -1,8 +1,10 @@
-"""Reads a knowledge folder (`faq/*.md`, `guidelines/*.md`) into entries and clauses.
+"""Reads a knowledge folder (`faq/*.md`, `guidelines/*.md`, `replies/*.md`) into values.
 
 A broken file never stops the rest: it becomes a `KnowledgeError` naming the file and the
 problem, and every other entry is still returned. What is read but looks wrong (no FAQ
-entries at all, a `translation_of` naming no entry) becomes a `KnowledgeWarning`.
+entries at all, a `translation_of` naming no entry, a standard reply missing in one
+language or register) becomes a `KnowledgeWarning`. Standard replies (`bot.faq.replies`)
+travel with the guidelines, so every drafter receives them with `DraftRequest.guidelines`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,6 +20,7 @@ import frontmatter
 import yaml
 
 from bot.errors import KnowledgeError
+from bot.faq.replies import ReplyKind, StandardReply, load_replies
 from bot.faq.response_targets import ResponseTargets, parse_response_targets
 from bot.faq.voice import CompanyVoice, parse_voice
 from bot.models import ChannelPolicy, FaqEntry, GuidelineClause, Language, Register
@@ -33,6 +36,8 @@ class Guidelines:
 
     `response_targets` come from the `response_times:` front matter (business hours and a
     target per channel); without it no channel has a target and every card is on track.
+    `replies` are the approved standard replies of `replies/` (thanks, holding statements,
+    …): wording in the company's voice, like the sign-off, so drafters find them here.
     """
 
     clauses: tuple[GuidelineClause, ...] = ()
@@ -40,6 +45,7 @@ class Guidelines:
     roles: dict[str, str] = field(default_factory=dict)
     voice: CompanyVoice = field(default_factory=CompanyVoice)
     response_targets: ResponseTargets = field(default_factory=ResponseTargets)
+    replies: tuple[StandardReply, ...] = ()
 
     def clause_for(self, role: str) -> str | None:
         """Return the clause id that covers `role` (e.g. "register"), if the guidelines name one."""
@@ -74,6 +80,11 @@ class KnowledgeBase:
         """Index the entries by id."""
         return {entry.id: entry for entry in self.entries}
 
+    @property
+    def replies(self) -> tuple[StandardReply, ...]:
+        """The standard replies of `replies/` (none without the folder)."""
+        return self.guidelines.replies
+
 
 def content_hash(*parts: str) -> str:
     """Hash what an entry says, so re-indexing can skip unchanged entries."""
@@ -85,7 +96,7 @@ def content_hash(*parts: str) -> str:
 
 
 def load_knowledge(root: Path) -> KnowledgeBase:
-    """Read every FAQ entry and guideline clause under `root`.
+    """Read every FAQ entry, guideline clause and standard reply under `root`.
 
     Raises:
         KnowledgeError: only when `root` itself is missing; broken files are collected instead.
@@ -112,7 +123,13 @@ def load_knowledge(root: Path) -> KnowledgeBase:
             continue
         entries[entry.id] = entry
     guidelines = _load_guidelines(root / "guidelines", errors)
-    warnings = _folder_warnings(root, paths) + _dangling_translations(entries)
+    replies = load_replies(root / "replies", errors)
+    guidelines = replace(guidelines, replies=replies)
+    warnings = (
+        _folder_warnings(root, paths)
+        + _dangling_translations(entries)
+        + _missing_replies(root / "replies", replies)
+    )
     return KnowledgeBase(tuple(entries.values()), guidelines, tuple(errors), warnings)
 
 
@@ -135,6 +152,32 @@ def _dangling_translations(entries: dict[str, FaqEntry]) -> tuple[KnowledgeWarni
         for entry in entries.values()
         if entry.translation_of is not None and entry.translation_of not in entries
     )
+
+
+# Every standard reply should exist in each of these; English has no register.
+_REPLY_FORMS = ((Language.DE, Register.DU), (Language.DE, Register.SIE), (Language.EN, None))
+
+
+def _missing_replies(
+    folder: Path, replies: tuple[StandardReply, ...]
+) -> tuple[KnowledgeWarning, ...]:
+    """Warn when a kind of standard reply exists but not in every language and register.
+
+    Drafters then fall back to their own lines (or rewrite Du in Sie), so nothing breaks;
+    the editors should still know. Kinds the folder does not use at all are not named.
+    """
+    have = {(reply.kind, reply.language, reply.register) for reply in replies}
+    warnings = []
+    for kind in ReplyKind:
+        if not any(key[0] is kind for key in have):
+            continue
+        for language, register in _REPLY_FORMS:
+            if (kind, language, register) not in have:
+                form = f"{language}/{register}" if register else str(language)
+                warnings.append(
+                    KnowledgeWarning(str(folder), f"no {kind.value!r} standard reply in {form}")
+                )
+    return tuple(warnings)
 
 
 def parse_faq_file(path: Path) -> FaqEntry:

@@ -65,6 +65,11 @@ class BusinessHours:
     )
 
     @property
+    def zone(self) -> dt.tzinfo:
+        """The team's time zone, whose wall clock makes "the same hour of the week"."""
+        return _zone(self.timezone)
+
+    @property
     def always(self) -> bool:
         """Whether every second counts (no closed hours or days)."""
         return (

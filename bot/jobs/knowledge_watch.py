@@ -31,7 +31,9 @@ DEFAULT_INTERVAL_SECONDS = 2.0
 
 def fingerprint(folder: Path) -> Fingerprint:
     """Name, size and modification time of every knowledge file: cheap to compare."""
-    files = sorted([*folder.glob("faq/*.md"), *folder.glob("guidelines/*.md")])
+    files = sorted(
+        [*folder.glob("faq/*.md"), *folder.glob("guidelines/*.md"), *folder.glob("replies/*.md")]
+    )
     return tuple((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in files)
 
 

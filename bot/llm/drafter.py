@@ -176,10 +176,14 @@ class LlmDrafter:
 
     def _unsafe(self, request: DraftRequest, answer: LlmDraft) -> tuple[str, ...]:
         offered = offered_passages(request)
-        citations, _ = grounding.check_citations(answer.cited_entry_ids, offered)
+        replies = grounding.offered_replies(request)
+        citations, _ = grounding.check_citations(answer.cited_entry_ids, offered, replies)
         cited = [p.entry for p in offered if p.entry.id in citations]
+        used = [reply.text for reply in replies if reply.citation in citations]
         sources = safety.ReplySources(
-            cited_text="\n".join(f"{entry.question}\n{entry.answer}" for entry in cited),
+            cited_text="\n".join(
+                [*(f"{entry.question}\n{entry.answer}" for entry in cited), *used]
+            ),
             guideline_text="\n".join(c.text for c in request.guidelines.clauses),
             customer_text=request.text,
             author_name=request.author_name or "",
@@ -193,7 +197,8 @@ class LlmDrafter:
         flags = [*safety.input_flags(request.triage), *usage.flags]
         text, private = public_text(answer, request), private_text(answer, request)
         offered = offered_passages(request)
-        citations, found = grounding.check_citations(answer.cited_entry_ids, offered)
+        replies = grounding.offered_replies(request)
+        citations, found = grounding.check_citations(answer.cited_entry_ids, offered, replies)
         flags += found
         clauses, found = grounding.check_clauses(answer.guideline_clause_ids, request.guidelines)
         flags += found
@@ -257,13 +262,24 @@ def _escalation_reasons(
     reasons = []
     if request.triage.needs_person:
         reasons.append(NEEDS_PERSON)
-    if not citations:
+    entries = [c for c in citations if not c.startswith("reply:")]
+    if not entries and not _only_thanks(request, citations):
+        # A standard reply alone ("we're looking into it") answers nothing: a person owns it.
         reasons.append(NO_MATCHING_ENTRY)
     elif confidence < request.answer_threshold:
         reasons.append(LOW_CONFIDENCE)
     if answer.needs_escalation:
         reasons.append(MODEL_ESCALATION)
     return reasons
+
+
+def _only_thanks(request: DraftRequest, citations: Sequence[str]) -> bool:
+    """Praise answered with the thanks reply needs no FAQ entry."""
+    return (
+        bool(citations)
+        and Label.PRAISE in request.triage.labels
+        and all(c.startswith("reply:thanks") for c in citations)
+    )
 
 
 def _clamp(value: float) -> float:

@@ -11,9 +11,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.drafting.concern import concern_topic
 from bot.drafting.language import detect_language
 from bot.drafting.port import DraftRequest
+from bot.drafting.triage import Label
 from bot.faq.files import Guidelines
+from bot.faq.replies import ReplyKind, StandardReply, matching
 from bot.models import Channel, Language, Passage, Register
 
 PUBLIC_CHANNELS = frozenset({Channel.FACEBOOK, Channel.INSTAGRAM, Channel.X})
@@ -68,6 +71,29 @@ def offered_passages(request: DraftRequest) -> tuple[Passage, ...]:
     return tuple(chosen.values())[:MAX_ENTRIES]
 
 
+def offered_replies(request: DraftRequest) -> tuple[StandardReply, ...]:
+    """The standard replies shown to the model (and so citable as `reply:<id>`).
+
+    Only those in the reply's language and register, and only kinds that may fit: thanks
+    for praise, a holding statement when the post or a found entry is about an outage,
+    the private handover on a public channel, and "we're looking into it" always.
+    """
+    kinds = [ReplyKind.LOOKING_INTO_IT]
+    labels = request.triage.labels
+    if Label.PRAISE in labels and not labels & {Label.COMPLAINT, Label.SARCASM, Label.ABUSIVE}:
+        kinds.append(ReplyKind.THANKS)
+    tags = {tag for passage in offered_passages(request) for tag in passage.entry.tags}
+    if "outages" in tags or concern_topic(request.text) == "outages":
+        kinds.append(ReplyKind.HOLDING_STATEMENT)
+    if request.channel in PUBLIC_CHANNELS:
+        kinds.append(ReplyKind.PRIVATE_HANDOVER)
+    replies = request.guidelines.replies
+    register = request.policy.register
+    return tuple(
+        reply for kind in kinds for reply in matching(replies, kind, request.language, register)
+    )
+
+
 def split_sentences_keeping_all(text: str) -> list[str]:
     """Split at sentence ends and paragraph breaks, keeping every piece however short."""
     return [part.strip() for part in _SENTENCE.split(text) if part.strip()]
@@ -89,15 +115,21 @@ def shorten_at_sentence(text: str, limit: int) -> str:
 
 
 def check_citations(
-    cited: Iterable[str], passages: Sequence[Passage]
+    cited: Iterable[str], passages: Sequence[Passage], replies: Sequence[StandardReply] = ()
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Keep only cited ids that were among the retrieved passages.
+    """Keep only cited ids that were among the retrieved passages or offered replies.
+
+    Args:
+        cited: the ids the draft cites: entry ids and `reply:<id>` for standard replies.
+        passages: the entries offered (`offered_passages`).
+        replies: the standard replies offered (`offered_replies`); a `reply:` citation of
+            any other reply is invented.
 
     Returns:
         The kept ids in the model's order (duplicates removed) and `invented_citation` when
         any id was dropped.
     """
-    retrieved = {passage.entry.id for passage in passages}
+    retrieved = {passage.entry.id for passage in passages} | {r.citation for r in replies}
     unique = list(dict.fromkeys(item.strip() for item in cited if item.strip()))
     kept = tuple(item for item in unique if item in retrieved)
     return kept, ((INVENTED_CITATION,) if len(kept) < len(unique) else ())

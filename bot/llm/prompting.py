@@ -20,8 +20,14 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from bot.drafting.port import DraftRequest
 from bot.drafting.triage import Label
 from bot.errors import PermanentError
+from bot.faq.replies import StandardReply
 from bot.faq.text import plain_text
-from bot.llm.grounding import PUBLIC_CHANNELS, offered_passages, shorten_at_sentence
+from bot.llm.grounding import (
+    PUBLIC_CHANNELS,
+    offered_passages,
+    offered_replies,
+    shorten_at_sentence,
+)
 from bot.models import FaqEntry, GuidelineClause, Passage
 from bot.resources import PROMPTS_DIR
 
@@ -45,7 +51,7 @@ LABEL_ROLES = {
 ANSWER_CHARS = 400
 CLAUSE_CHARS = 220
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-_FENCED_TAGS = ("customer_message", "previous_draft", "reviewer_note", "entry")
+_FENCED_TAGS = ("customer_message", "previous_draft", "reviewer_note", "entry", "reply")
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,7 @@ def correction_note(prompts: PromptSet, problem: str, request: DraftRequest) -> 
 
 
 def render_draft(request: DraftRequest, prompts: PromptSet) -> str:
-    """The draft message: channel rules, entries, clauses and the fenced customer text."""
+    """The draft message: channel rules, entries, standard replies, clauses, customer text."""
     language = request.language.value
     public = request.channel in PUBLIC_CHANNELS
     labels = sorted(lbl.value for lbl in request.triage.labels if lbl is not Label.QUESTION)
@@ -159,6 +165,8 @@ def render_draft(request: DraftRequest, prompts: PromptSet) -> str:
         or prompts.phrase("no_sign_off"),
         "labels": ", ".join(labels) if labels else prompts.phrase("no_labels"),
         "entries": _render_entries(offered_passages(request)) or prompts.phrase("no_entries"),
+        "replies": "\n".join(map(_render_reply, offered_replies(request)))
+        or prompts.phrase("no_replies"),
         "clauses": "\n\n".join(_render_clause(clause) for clause in select_clauses(request)),
         "customer_text": neutralise_tags(request.text.strip()),
     }
@@ -176,6 +184,15 @@ def _render_entry(entry: FaqEntry) -> str:
     return (
         f'<entry id="{entry.id}" language="{entry.language.value}">\n'
         f"Q: {entry.question}\nA: {answer}\n</entry>"
+    )
+
+
+@lru_cache(maxsize=256)
+def _render_reply(reply: StandardReply) -> str:
+    # Approved wording is shown whole: the model may use it as it stands.
+    return (
+        f'<reply id="{reply.citation}" kind="{reply.kind.value}">\n'
+        f"{plain_text(reply.text)}\n</reply>"
     )
 
 

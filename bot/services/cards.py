@@ -10,7 +10,8 @@ from bot.models import (
     Draft,
 )
 from bot.ports import CardRef
-from bot.review import ReviewCard, load_card
+from bot.review import ReviewCard
+from bot.services.card_facts import full_card
 from bot.services.desk import Desk, conversation_of, load_enquiry
 from bot.services.leases import claim_work, holding
 from bot.storage import PublishingQueue, UnitOfWork, WorkClaim
@@ -72,7 +73,7 @@ async def _publish_claimed(desk: Desk, claimed: WorkClaim) -> CardRef | None:
 async def _publish(desk: Desk, claim: WorkClaim) -> CardRef:
     conversation_id = claim.conversation_id
     async with desk.db.unit_of_work() as uow:
-        card = await load_card(uow, conversation_id, desk.catalog, desk.clock())
+        card = await full_card(uow, desk, conversation_id)
         stored = await uow.cards.get(card.root_enquiry_id)
     existing = CardRef(stored.channel, stored.ts) if stored else None
     if existing is None and claim.claims > 1:
@@ -124,7 +125,7 @@ async def card_of_enquiry(desk: Desk, enquiry_id: str) -> ReviewCard:
     """
     async with desk.db.unit_of_work() as uow:
         enquiry = await load_enquiry(uow, enquiry_id)
-        return await load_card(uow, conversation_of(enquiry), desk.catalog, desk.clock())
+        return await full_card(uow, desk, conversation_of(enquiry))
 
 
 async def card_of_draft(desk: Desk, draft_id: str) -> ReviewCard:
@@ -138,4 +139,4 @@ async def card_of_draft(desk: Desk, draft_id: str) -> ReviewCard:
         if draft is None:
             raise NotFoundError(f"draft {draft_id} not found")
         enquiry = await load_enquiry(uow, draft.enquiry_id)
-        return await load_card(uow, conversation_of(enquiry), desk.catalog, desk.clock())
+        return await full_card(uow, desk, conversation_of(enquiry))

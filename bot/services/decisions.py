@@ -22,6 +22,7 @@ from bot.services.cards import card_ref, publish_card
 from bot.services.desk import ActionResult, Desk, Outcome, conversation_of, load_enquiry
 from bot.services.intake import draft_conversation
 from bot.services.proposals import learn_from_decision
+from bot.services.sign_off import sign, sign_off_state
 from bot.storage import UnitOfWork
 from bot.wording import review_wording
 
@@ -38,32 +39,76 @@ async def approve_draft(
 
     The decision and the outbox row are written in one transaction; a second approval of
     the same draft, from a double click, a retry or another reviewer, finds the first.
-    With `publish=False` the card is left to the publishing queue (a click is answered
-    as soon as the decision is stored; the card follows).
+    Press, legal threats, safety and crisis posts (`desk.crisis.sign_off_labels`) are only
+    signed by the first approval: the second, different person's (one of them a lead)
+    sends (`bot.services.sign_off`). With `publish=False` the card is left to the
+    publishing queue (a click is answered as soon as the decision is stored).
     """
     async with desk.db.unit_of_work() as uow:
         draft, enquiry, blocked = await _decidable(uow, draft_id)
         if blocked is not None:
             return blocked
         text = (final_text if final_text is not None else draft.text).strip()
-        limit = desk.catalog.max_length(enquiry.channel)
-        if not text or len(text) > limit:
-            words = review_wording()
-            problem = (
-                words.problem_reply_empty
-                if not text
-                else words.problem_reply_too_long.format(
-                    length=len(text), channel=enquiry.channel.value, limit=limit
-                )
-            )
+        problem = _refusal(desk, draft, enquiry, text, send_anyway)
+        if problem is not None:
+            return problem
+        signing = await sign_off_state(uow, desk.crisis, draft, enquiry)
+        if signing.needed:
+            await sign(uow, desk.crisis, draft, reviewer, text, desk.clock())
+            await uow.card_states.mark_for_publish(conversation_of(enquiry))
+            await uow.commit()
+    if signing.needed:
+        # Read again after the commit: of two people signing at once, the later sees both.
+        async with desk.db.unit_of_work() as uow:
+            signing = await sign_off_state(uow, desk.crisis, draft, enquiry)
+        if not signing.complete_for(text, unedited=text == draft.text.strip()):
+            await _show(desk, conversation_of(enquiry), publish)
             return ActionResult(
-                Outcome.INVALID, problems=(problem,), conversation_id=enquiry.conversation_id
+                Outcome.AWAITING_SIGN_OFF,
+                problems=signing.labels,
+                conversation_id=enquiry.conversation_id,
             )
-        stale = desk.catalog.stale_citations(draft, desk.clock().date())
-        if stale and not send_anyway:
-            return ActionResult(
-                Outcome.STALE, problems=tuple(stale), conversation_id=enquiry.conversation_id
+    return await _record_approval(desk, draft_id, reviewer, final_text, text, publish)
+
+
+def _refusal(
+    desk: Desk, draft: Draft, enquiry: Enquiry, text: str, send_anyway: bool
+) -> ActionResult | None:
+    """Why the text may not be approved as it is (empty, too long, stale), or None."""
+    limit = desk.catalog.max_length(enquiry.channel)
+    if not text or len(text) > limit:
+        words = review_wording()
+        problem = (
+            words.problem_reply_empty
+            if not text
+            else words.problem_reply_too_long.format(
+                length=len(text), channel=enquiry.channel.value, limit=limit
             )
+        )
+        return ActionResult(
+            Outcome.INVALID, problems=(problem,), conversation_id=enquiry.conversation_id
+        )
+    stale = desk.catalog.stale_citations(draft, desk.clock().date())
+    if stale and not send_anyway:
+        return ActionResult(
+            Outcome.STALE, problems=tuple(stale), conversation_id=enquiry.conversation_id
+        )
+    return None
+
+
+async def _record_approval(
+    desk: Desk,
+    draft_id: str,
+    reviewer: str,
+    final_text: str | None,
+    text: str,
+    publish: bool,
+) -> ActionResult:
+    """Write the decision and the outbox row in one transaction; the first one wins."""
+    async with desk.db.unit_of_work() as uow:
+        draft, enquiry, blocked = await _decidable(uow, draft_id)
+        if blocked is not None:
+            return blocked
         kind = (
             DecisionKind.EDITED
             if final_text is not None and text != draft.text.strip()
@@ -94,11 +139,16 @@ async def approve_draft(
     count_decision(decision.kind, draft.created_at, decision.decided_at)
     count_delivery(DeliveryEvent.QUEUED)
     desk.outbox_wakeup.set()
+    await _show(desk, conversation_of(enquiry), publish)
+    return ActionResult(Outcome.DONE, decision, conversation_id=enquiry.conversation_id)
+
+
+async def _show(desk: Desk, conversation_id: str, publish: bool) -> None:
+    """Bring the card up to date now, or leave it to the publishing queue."""
     if publish:
-        await publish_card(desk, conversation_of(enquiry))
+        await publish_card(desk, conversation_id)
     else:
         desk.publishing_wakeup.set()
-    return ActionResult(Outcome.DONE, decision, conversation_id=enquiry.conversation_id)
 
 
 async def reject_draft(

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.crisis.policy import CrisisPolicy
 from bot.drafting.pipeline import DraftingContext
 from bot.errors import NotFoundError
+from bot.faq.embedders import Embedder
 from bot.models import (
+    Channel,
     Decision,
     Enquiry,
     utc_now,
 )
-from bot.ports import ReviewBoard
+from bot.ports import PostModerator, ReviewBoard
 from bot.review import KnowledgeCatalog
 from bot.storage import Database, UnitOfWork
 
@@ -41,6 +44,12 @@ class Desk:
     # Re-indexes the knowledge folder and points drafting and the catalog at it; set by
     # the wiring, awaited after an edit made inside the service (the Slack modal).
     reload_knowledge: Callable[[], Awaitable[None]] | None = None
+    # Platforms that can hide a public post (Meta comments, X replies), by channel.
+    moderators: Mapping[Channel, PostModerator] = field(default_factory=dict)
+    # The leads, the labels that need their second sign-off, and the spike rule.
+    crisis: CrisisPolicy = field(default_factory=CrisisPolicy)
+    # Embeds unanswered posts to cluster them for spike detection; None: no clusters.
+    topic_embedder: Embedder | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class Outcome(StrEnum):
     OUTDATED = "outdated"  # a newer draft replaced this one
     STALE = "stale"  # cited knowledge changed: confirm with "send anyway" or regenerate
     INVALID = "invalid"  # e.g. empty or over-length edited text
+    AWAITING_SIGN_OFF = "awaiting_sign_off"  # signed; a lead or a second person must sign too
 
 
 @dataclass(frozen=True)

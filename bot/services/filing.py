@@ -3,10 +3,12 @@
 Inbound requests only put deliveries in the inbox (one INSERT, then the platform gets its
 answer); filing workers take the oldest unfiled deliveries in batches and file each as an
 enquiry: into the customer's open conversation or a new one, marking the conversation due
-for drafting. The choice of conversation is made under a per-customer lock, so two messages
-of one customer filed at the same moment (by two workers or replicas) join one conversation.
-A delivery that cannot be stored (bad data) is marked rejected with the reason instead of
-blocking the inbox; a database outage leaves the batch for the next try.
+for drafting, and reading how urgent it is (bot/priority), so the most urgent conversations
+are drafted, shown and reminded about first. The choice of conversation is made under a
+per-customer lock, so two messages of one customer filed at the same moment (by two workers
+or replicas) join one conversation. A delivery that cannot be stored (bad data) is marked
+rejected with the reason instead of blocking the inbox; a database outage leaves the batch
+for the next try.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import uuid
 
 from bot.models import Channel, Enquiry, InboundMessage
 from bot.observability.metrics import count_enquiries
+from bot.priority import assess_priority
 from bot.review import current_draft
 from bot.services.desk import Desk, Receipt
 from bot.storage import DraftingState, InboxEntry, UnitOfWork
@@ -151,4 +154,24 @@ async def file_message(
         await uow.card_states.open(conversation_id, enquiry.id)
     elif is_new:
         await uow.card_states.set_drafting(conversation_id, DraftingState.PENDING)
+    if is_new:
+        earlier = 0 if opened else await _unanswered_before(uow, conversation_id, enquiry.id)
+        priority = assess_priority(enquiry.text, earlier_unanswered=earlier)
+        await uow.priorities.save(enquiry.id, priority.score, priority.to_json(), at)
     return Receipt(enquiry, is_new, enquiry.conversation_id or conversation_id)
+
+
+async def _unanswered_before(uow: UnitOfWork, conversation_id: str, enquiry_id: str) -> int:
+    """How many of the customer's earlier messages in the conversation still wait for a reply."""
+    enquiries = await uow.enquiries.in_conversation(conversation_id)
+    draft = await current_draft(uow, conversation_id)
+    answered = draft is not None and await uow.decisions.for_draft(draft.id) is not None
+    answered_at = next(
+        (e.received_at for e in enquiries if answered and draft and e.id == draft.enquiry_id),
+        None,
+    )
+    return sum(
+        1
+        for e in enquiries
+        if e.id != enquiry_id and (answered_at is None or e.received_at > answered_at)
+    )

@@ -21,6 +21,7 @@ from bot.models import (
 from bot.observability.metrics import count_draft
 from bot.review import KnowledgeCatalog, current_draft
 from bot.services.cards import post_history, publish_card
+from bot.services.crisis_drafts import file_topics, with_statement
 from bot.services.desk import Desk, Receipt
 from bot.services.filing import receive_enquiry
 from bot.services.leases import claim_work, holding
@@ -112,7 +113,8 @@ async def _redraft(desk: Desk, claim: WorkClaim) -> tuple[Draft | None, Draft | 
     latest = pending[-1]
     redo = previous.text if previous is not None and not decided else None
     try:
-        reply = await _draft(desk, pending, claim.hint, redo, [e.text for e in earlier])
+        normal = await _draft(desk, pending, claim.hint, redo, [e.text for e in earlier])
+        reply = await with_statement(desk, pending, normal)
     except Exception as exc:
         # Unreachable drafter (or a bug): this conversation waits; the others go on.
         if not isinstance(exc, TransientError):
@@ -145,6 +147,8 @@ async def _redraft(desk: Desk, claim: WorkClaim) -> tuple[Draft | None, Draft | 
         if replaced is not None:
             await uow.drafts.mark_superseded(replaced.id)
         await uow.drafts.add(draft)
+        # Counted for spikes by what the normal draft cited, even when it offers a statement.
+        await file_topics(uow, pending, normal.citations)
         await uow.commit()
     count_draft(draft, latest.received_at)
     return draft, replaced
@@ -198,7 +202,9 @@ def _to_draft(
         drafter=reply.drafter,
         revision=revision,
         cited_hashes={
-            c: catalog.entries[c].content_hash for c in reply.citations if c in catalog.entries
+            c: (catalog.entries[c] if c in catalog.entries else catalog.replies[c]).content_hash
+            for c in reply.citations
+            if c in catalog.entries or c in catalog.replies
         },
         prompt_tokens=reply.prompt_tokens,
         completion_tokens=reply.completion_tokens,

@@ -17,6 +17,7 @@ from bot.drafting.pipeline import TEXT_TRUNCATED
 from bot.faq.response_targets import TargetState
 from bot.models import Channel, DecisionKind, DraftAction, Language
 from bot.review import CardStatus, ReviewCard, duration_text
+from bot.slack.card_lines import moderation_line, sign_off_lines, urgency_lines
 from bot.wording import ReviewWording, review_wording
 
 # A Block Kit block or element as plain JSON data.
@@ -44,6 +45,11 @@ class Action(StrEnum):
     RETRY = "delivery.retry"
     SHOW_ALL = "card.show_all"
     SAVE_AS_FAQ = "draft.save_as_faq"  # a sent card: knowledge editors turn it into an entry
+    HIDE = "post.hide"  # spam, insults, personal data: hide the customer's post (value: enquiry)
+    UNHIDE = "post.unhide"
+    EDIT_STATEMENT = "spike.edit_statement"  # the leads' alert (value: spike id)
+    APPROVE_BATCH = "spike.approve_batch"
+    END_SPIKE = "spike.end"
 
 
 class Form(StrEnum):
@@ -54,6 +60,7 @@ class Form(StrEnum):
     REGENERATE = "draft.regenerate_form"
     ESCALATE = "draft.escalate_form"
     CONVERSATION = "card.conversation"
+    STATEMENT = "spike.statement_form"
 
 
 class Field(StrEnum):
@@ -126,6 +133,11 @@ def button(label: str, action: Action, value: str, style: str | None = None) -> 
     if style is not None:
         element["style"] = style
     return element
+
+
+def card_url(slack_channel: str | None, message_ts: str | None) -> str:
+    """A link to a card's message (Slack resolves it in the reader's own workspace)."""
+    return f"https://slack.com/archives/{slack_channel}/p{(message_ts or '').replace('.', '')}"
 
 
 def channel_name(channel: Channel) -> str:
@@ -224,8 +236,12 @@ def build_review_blocks(card: ReviewCard) -> list[Block]:
         Blocks for chat.postMessage / chat.update, within Slack's limits.
     """
     head: list[Block] = [_header(card), context(_facts(card))]
+    urgent = urgency_lines(card)
+    if urgent:
+        head.append(section("\n".join(urgent)))
     tail: list[Block] = [{"type": "divider"}, *_draft_blocks(card), *_knowledge_blocks(card)]
-    tail += [section(status_line(card))]
+    signing = [*sign_off_lines(card), *filter(None, [moderation_line(card)])]
+    tail += [section("\n".join([status_line(card), *signing]))]
     buttons = _buttons(card)
     if buttons:
         tail.append({"type": "actions", "block_id": "card.actions", "elements": buttons})
@@ -351,6 +367,21 @@ def _knowledge_blocks(card: ReviewCard) -> list[Block]:
 
 
 def _buttons(card: ReviewCard) -> list[Block]:
+    return [*_review_buttons(card), *_moderation_buttons(card)]
+
+
+def _moderation_buttons(card: ReviewCard) -> list[Block]:
+    """Hide next to the reply for spam, insults and personal data; Unhide once hidden."""
+    moderation = card.moderation
+    if moderation is None:
+        return []
+    words = review_wording()
+    if moderation.hidden:
+        return [button(words.moderation_button_unhide, Action.UNHIDE, moderation.enquiry_id)]
+    return [button(words.moderation_button_hide, Action.HIDE, moderation.enquiry_id)]
+
+
+def _review_buttons(card: ReviewCard) -> list[Block]:
     draft = card.draft
     if draft is None:
         return []

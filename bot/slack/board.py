@@ -15,6 +15,7 @@ from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.crisis.alert import SpikeAlert
 from bot.errors import (
     BotError,
     PermanentError,
@@ -24,6 +25,7 @@ from bot.errors import (
 )
 from bot.ports import CardRef
 from bot.review import ReviewCard
+from bot.slack.alert_blocks import alert_blocks, alert_text
 from bot.slack.blocks import Block, build_review_blocks, fallback_text
 
 log = logging.getLogger(__name__)
@@ -79,10 +81,34 @@ def _retry_after(exc: SlackApiError) -> float:
 class SlackReviewBoard:
     """Review cards in one Slack channel; implements `bot.ports.ReviewBoard`."""
 
-    def __init__(self, client: AsyncWebClient, channel: str) -> None:
-        """Keep the client and the review channel id (C…)."""
+    def __init__(
+        self, client: AsyncWebClient, channel: str, alert_channel: str | None = None
+    ) -> None:
+        """Keep the client, the review channel id (C…) and where the leads' alerts go."""
         self.client = client
         self.channel = channel
+        self.alert_channel = alert_channel or channel
+
+    async def post_alert(self, alert: SpikeAlert, existing: CardRef | None) -> CardRef:
+        """Post the leads' spike alert, or update it in place.
+
+        Raises:
+            TransientError: Slack is unreachable or rate limits us; the alert is retried.
+            PermanentError: Slack refused it (e.g. the alert channel does not exist).
+        """
+        blocks, text = alert_blocks(alert), alert_text(alert)
+        try:
+            if existing is not None:
+                await self.client.chat_update(
+                    channel=existing.channel, ts=existing.ts, text=text, blocks=blocks
+                )
+                return existing
+            response = await self.client.chat_postMessage(
+                channel=self.alert_channel, text=text, blocks=blocks
+            )
+        except (SlackApiError, ClientError, TimeoutError, OSError) as exc:
+            raise map_slack_error(exc, "chat.postMessage") from exc
+        return CardRef(str(response["channel"]), str(response["ts"]))
 
     async def publish(self, card: ReviewCard, existing: CardRef | None) -> CardRef:
         """Post the card, or update it in place; a card deleted in Slack is posted again.

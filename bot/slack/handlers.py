@@ -16,6 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.actions import register_actions
+from bot.slack.crisis_actions import register_crisis
 from bot.slack.forms import register_forms
 from bot.slack.home import register_home
 from bot.slack.intake import register_intake
@@ -46,6 +47,7 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, slack: SlackDesk
     register_intake(app, slack)
     register_home(app, slack)
     register_knowledge_modal(app, slack)
+    register_crisis(app, slack)
     return app
 
 

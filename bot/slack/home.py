@@ -23,8 +23,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.faq.response_targets import ResponseTargets, TargetState
 from bot.models import utc_now
+from bot.priority import URGENT_SCORE
 from bot.services.proposals import OfferedProposal, open_proposals
-from bot.slack.blocks import Block, channel_name, context, section
+from bot.slack.blocks import Block, card_url, channel_name, context, section
 from bot.slack.home_leads import (
     DEFAULT_DAYS,
     LISTED_TOPICS,
@@ -131,6 +132,7 @@ def _card_line(words: HomeWording, card: WaitingCard, facts: HomeFacts) -> Block
             action=card.action.value,
             owner=f" · <@{card.owner}>" if card.owner else "",
             link=link,
+            urgent=words.urgent_mark if card.priority >= URGENT_SCORE else "",
         )
     )
 
@@ -149,11 +151,6 @@ def _editor_blocks(words: HomeWording, facts: HomeFacts) -> list[Block]:
         section(words.editors_expiring.format(items=", ".join(expiring) or words.editors_none)),
         section(words.editors_never_cited.format(items=", ".join(never) or words.editors_none)),
     ]
-
-
-def card_url(slack_channel: str | None, message_ts: str | None) -> str:
-    """A link to a card's message (Slack resolves it in the reader's own workspace)."""
-    return f"https://slack.com/archives/{slack_channel}/p{(message_ts or '').replace('.', '')}"
 
 
 async def gather_facts(

@@ -25,6 +25,7 @@ from bot.review import ReviewCard
 from bot.services import ActionResult, Desk, Outcome, publish_card
 from bot.slack.blocks import Block
 from bot.slack.board import SlackReviewBoard, map_slack_error
+from bot.slack.card_lines import signed_notice
 from bot.slack.modals import stale_prompt
 from bot.slack.reviewers import Permission, ReviewerDirectory, explain_refusal
 from bot.wording import ReviewWording, review_wording
@@ -132,7 +133,9 @@ class SlackDesk:
         self.work.start(self._guarded(label, actor, work))
 
     async def may_decide(self, actor: Actor) -> bool:
-        """Tell whether the actor is a reviewer; if not, say so to them and only them."""
+        """Tell whether the actor is a reviewer or a lead; if not, say so to them only."""
+        if actor.user_id in self.leads:
+            return True  # leads sign off press, legal, safety and crisis posts
         permission = await self.reviewers.permission(actor.user_id)
         if permission is Permission.REVIEWER:
             return True
@@ -183,6 +186,8 @@ class SlackDesk:
         elif outcome is Outcome.STALE:
             blocks = stale_prompt(draft_id, result.problems)
             text = words.stale_draft_notice
+        elif outcome is Outcome.AWAITING_SIGN_OFF:
+            text = signed_notice(result.problems, actor.user_id in self.leads)
         else:
             problems = "; ".join(result.problems or (words.not_sent_unknown,))
             text = words.not_sent.format(problems=problems)

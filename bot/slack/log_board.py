@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 
+from bot.crisis.alert import SpikeAlert
 from bot.ports import CardRef
 from bot.review import ReviewCard
+from bot.slack.alert_blocks import alert_blocks
 from bot.slack.blocks import Block, build_review_blocks
 
 log = logging.getLogger("bot.review.card")
@@ -35,6 +37,12 @@ class LoggingBoard:
     async def tell(self, ref: CardRef | None, user_id: str, text: str) -> None:
         """Log what a user would be told."""
         log.info("would tell %s: %s", user_id, text)
+
+    async def post_alert(self, alert: SpikeAlert, existing: CardRef | None) -> CardRef:
+        """Log the leads' spike alert as text."""
+        lines = [line for block in alert_blocks(alert) for line in _lines(block)]
+        log.warning("spike alert %s\n%s", alert.spike_id, "\n".join(lines))
+        return existing or CardRef("log", alert.spike_id)
 
 
 def card_as_text(card: ReviewCard) -> str:

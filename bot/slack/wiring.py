@@ -108,7 +108,9 @@ def build_slack(settings: Settings) -> SlackIntegration:
     if mode is SlackMode.HTTP and (secret is None or not secret.get_secret_value()):
         raise InputError("SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set")
     client = build_slack_client(settings)
-    board = SlackReviewBoard(client, settings.slack_review_channel)
+    board = SlackReviewBoard(
+        client, settings.slack_review_channel, alert_channel=settings.slack_crisis_channel
+    )
     reviewers = ReviewerDirectory(client, settings.reviewer_ids(), settings.slack_reviewer_group)
     if not settings.reviewer_ids() and not settings.slack_reviewer_group:
         log.warning("no SLACK_REVIEWERS or SLACK_REVIEWER_GROUP: nobody can approve drafts")

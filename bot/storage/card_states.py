@@ -158,7 +158,7 @@ class CardStateRepository:
     # -- response-time reminders ---------------------------------------------
 
     async def waiting(self, received_since: dt.datetime, limit: int = 500) -> list[WaitingCard]:
-        """Cards whose current draft nobody has decided (or with no draft yet), oldest first.
+        """Cards whose current draft nobody has decided (or no draft yet), most urgent first.
 
         Args:
             received_since: only conversations whose first message arrived since then (older
@@ -185,7 +185,7 @@ class CardStateRepository:
             )
             .join(enquiries, enquiries.c.id == card_states.c.root_enquiry_id)
             .where(~decided, enquiries.c.received_at >= received_since)
-            .order_by(enquiries.c.received_at)
+            .order_by(card_states.c.priority.desc(), enquiries.c.received_at)
             .limit(limit)
         )
         return [

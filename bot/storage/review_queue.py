@@ -1,4 +1,4 @@
-"""The cards waiting for a person, oldest first: what an agent's App Home lists.
+"""The cards waiting for a person, the most urgent first, then the oldest: an agent's App Home.
 
 A card waits while its conversation's current draft (the newest that nothing replaced) has
 no decision. An escalated card keeps waiting, with its owner set. One query, on indexed
@@ -35,10 +35,11 @@ class WaitingCard:
     owner: str | None = None
     slack_channel: str | None = None  # where the card is, when it was posted
     message_ts: str | None = None
+    priority: float = 0.0  # bot/priority: higher is more urgent
 
 
 async def waiting_for_review(conn: AsyncConnection, limit: int = 50) -> list[WaitingCard]:
-    """Undecided cards, the longest-waiting first, at most `limit`."""
+    """Undecided cards, the most urgent first and then the longest-waiting, at most `limit`."""
     latest = (
         sa.select(
             enquiries.c.conversation_id.label("conversation_id"),
@@ -56,6 +57,7 @@ async def waiting_for_review(conn: AsyncConnection, limit: int = 50) -> list[Wai
             conversations.c.opened_at,
             drafts.c.action,
             card_states.c.owner,
+            card_states.c.priority,
             review_cards.c.slack_channel,
             review_cards.c.message_ts,
         )
@@ -73,7 +75,11 @@ async def waiting_for_review(conn: AsyncConnection, limit: int = 50) -> list[Wai
         .outerjoin(card_states, card_states.c.conversation_id == conversations.c.id)
         .outerjoin(review_cards, review_cards.c.enquiry_id == card_states.c.root_enquiry_id)
         .where(decisions.c.id.is_(None))
-        .order_by(conversations.c.opened_at, conversations.c.id)
+        .order_by(
+            sa.func.coalesce(card_states.c.priority, 0.0).desc(),
+            conversations.c.opened_at,
+            conversations.c.id,
+        )
         .limit(limit)
     )
     seen: set[str] = set()
@@ -91,6 +97,7 @@ async def waiting_for_review(conn: AsyncConnection, limit: int = 50) -> list[Wai
                 owner=row.owner,
                 slack_channel=row.slack_channel,
                 message_ts=row.message_ts,
+                priority=float(row.priority or 0.0),
             )
         )
     return waiting

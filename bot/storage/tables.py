@@ -195,6 +195,96 @@ proposals = sa.Table(
     sa.Index(None, "status", "created_at"),
 )
 
+enquiry_priorities = sa.Table(
+    "enquiry_priorities",
+    metadata,
+    # How urgent an enquiry reads (bot/priority): sentiment, urgency reasons with their
+    # confidence and the words behind them, and the score that orders work (higher first).
+    sa.Column("enquiry_id", sa.String(ID_LENGTH), sa.ForeignKey("enquiries.id"), primary_key=True),
+    sa.Column("score", sa.Float(), nullable=False),
+    sa.Column("reading", sa.JSON(), nullable=False),
+    _stamp("assessed_at"),
+)
+
+enquiry_topics = sa.Table(
+    "enquiry_topics",
+    metadata,
+    # What an enquiry is about, for spike detection: a cited FAQ entry, an urgency reason, a
+    # cluster of unanswered posts, and `negative` for the overall negative volume. One row per
+    # enquiry and topic; counted per window against the same hours of earlier weeks.
+    sa.Column("enquiry_id", sa.String(ID_LENGTH), sa.ForeignKey("enquiries.id"), primary_key=True),
+    sa.Column("topic", sa.String(EXTERNAL_LENGTH), primary_key=True),
+    _stamp("received_at"),
+    sa.Index(None, "topic", "received_at"),
+    sa.Index(None, "received_at"),
+)
+
+spikes = sa.Table(
+    "spikes",
+    metadata,
+    # A burst of posts on one topic: one row per spike, raised by whichever replica saw it
+    # first (at most one open row per topic), with the leads' alert and the holding
+    # statement a lead approves once for every card of the topic.
+    _id(primary_key=True),
+    sa.Column("topic", sa.String(EXTERNAL_LENGTH), nullable=False),
+    sa.Column("label", sa.Text(), nullable=False),
+    _stamp("started_at"),
+    _stamp("detected_at"),
+    _stamp("ended_at", nullable=True),
+    sa.Column("count", sa.Integer(), nullable=False),
+    sa.Column("expected", sa.Float(), nullable=False),
+    sa.Column("examples", sa.JSON(), nullable=False),  # enquiry ids
+    # Topics found to be the same burst (the "app down" posts counted as an outage too): their
+    # posts count as the spike's and get its statement.
+    sa.Column("related", sa.JSON(), nullable=False),
+    sa.Column("statement", sa.JSON()),  # bot.crisis.statement.Statement.to_json()
+    sa.Column("statement_approved_by", sa.String(EXTERNAL_LENGTH)),
+    _stamp("statement_approved_at", nullable=True),
+    sa.Column("alert_channel", sa.String(ID_LENGTH)),
+    sa.Column("alert_ts", sa.String(ID_LENGTH)),
+    sa.Column("alert_sent", sa.Boolean(), nullable=False),
+    # A replica posting the alert holds it until then, so two replicas never both post it.
+    _stamp("alert_claimed_until", nullable=True),
+    sa.Index(
+        None,
+        "topic",
+        unique=True,
+        sqlite_where=sa.text("ended_at IS NULL"),
+        postgresql_where=sa.text("ended_at IS NULL"),
+    ),
+    sa.Index(None, "ended_at"),
+)
+
+sign_offs = sa.Table(
+    "sign_offs",
+    metadata,
+    # Approvals that do not send on their own: press, legal threats, safety and crisis
+    # posts need a lead's sign-off besides a reviewer's. Each person signs a draft once;
+    # the decision and the delivery are written when the second, different person signs.
+    sa.Column("draft_id", sa.String(ID_LENGTH), sa.ForeignKey("drafts.id"), primary_key=True),
+    sa.Column("signed_by", sa.String(EXTERNAL_LENGTH), primary_key=True),
+    _enum("role"),  # reviewer, lead
+    sa.Column("final_text", sa.Text(), nullable=False),
+    _stamp("signed_at"),
+)
+
+moderation_actions = sa.Table(
+    "moderation_actions",
+    metadata,
+    # Hide and unhide requests on a customer's public post, append-only: `seq` numbers the
+    # actions of one enquiry, so two replicas acting on one click collide on the key.
+    sa.Column("enquiry_id", sa.String(ID_LENGTH), sa.ForeignKey("enquiries.id"), primary_key=True),
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
+    _enum("action"),  # hide, unhide
+    sa.Column("requested_by", sa.String(EXTERNAL_LENGTH), nullable=False),
+    sa.Column("clause", sa.String(ENUM_LENGTH), nullable=False),  # the guideline clause, "§11"
+    _enum("state"),  # queued, done, failed
+    sa.Column("last_error", sa.Text()),
+    _stamp("requested_at"),
+    _stamp("completed_at", nullable=True),
+    sa.Index(None, "state"),
+)
+
 deliveries = sa.Table(
     "deliveries",
     metadata,
@@ -301,6 +391,9 @@ card_states = sa.Table(
     sa.Column("publish_claims", sa.Integer(), nullable=False, server_default="0"),
     # When the card was reminded about in its thread for crossing "at risk" (once per card).
     _stamp("reminded_at", nullable=True),
+    # The highest priority score of the conversation's enquiries (bot/priority): cards are
+    # published, listed and reminded about in this order, then by age.
+    sa.Column("priority", sa.Float(), nullable=False, server_default="0"),
     _stamp("updated_at"),
     sa.Index(None, "needs_publish"),
     sa.Index(None, "drafting"),

@@ -17,7 +17,11 @@ from bot.storage.events import EventRepository
 from bot.storage.inbox import InboxRepository
 from bot.storage.knowledge_edits import KnowledgeEditRepository
 from bot.storage.knowledge_versions import KnowledgeVersionRepository
+from bot.storage.moderation import ModerationRepository
+from bot.storage.priorities import PriorityRepository
 from bot.storage.proposals import ProposalRepository
+from bot.storage.sign_offs import SignOffRepository
+from bot.storage.spikes import SpikeRepository, TopicRepository
 from bot.storage.work_queues import DraftingQueue, PublishingQueue
 
 
@@ -120,3 +124,8 @@ class UnitOfWork:
         self.knowledge_edits = KnowledgeEditRepository(conn)
         self.escalations = EscalationRepository(conn)
         self.proposals = ProposalRepository(conn)
+        self.priorities = PriorityRepository(conn)
+        self.topics = TopicRepository(conn)
+        self.spikes = SpikeRepository(conn)
+        self.sign_offs = SignOffRepository(conn)
+        self.moderation = ModerationRepository(conn)

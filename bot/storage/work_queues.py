@@ -75,7 +75,8 @@ class _LeasedQueue:
         query = (
             sa.select(card_states.c.conversation_id)
             .where(condition)
-            .order_by(card_states.c.updated_at)
+            # The most urgent first (bot/priority), then the oldest.
+            .order_by(card_states.c.priority.desc(), card_states.c.updated_at)
             .limit(1)
         )
         if is_postgresql(self._conn):

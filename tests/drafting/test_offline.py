@@ -12,8 +12,10 @@ from bot.drafting.pipeline import DraftingContext, draft_reply, prepare_request
 from bot.drafting.port import DraftRequest
 from bot.drafting.register import du_forms
 from bot.drafting.triage import triage
+from bot.faq.files import Guidelines, load_knowledge
 from bot.faq.opening import OpenedKnowledge
 from bot.models import Channel, ChannelPolicy, DraftAction, Language, Passage, Register
+from bot.resources import SAMPLE_KNOWLEDGE_DIR
 
 DU_FORMS = re.compile(r"\b(du|dich|dir|dein\w*)\b", re.IGNORECASE)
 
@@ -213,6 +215,96 @@ class TestPersonalReplies:
 
         assert reply.text.endswith("Best wishes, the Testladen team")
         assert "Nordlicht" not in reply.text
+
+
+@pytest.fixture(scope="module")
+def sample_guidelines() -> Guidelines:
+    """The shipped sample's guidelines, with its standard replies (knowledge/replies/)."""
+    return load_knowledge(SAMPLE_KNOWLEDGE_DIR).guidelines
+
+
+def sample_request(
+    guidelines: Guidelines, text: str, channel: Channel, name: str | None, language: Language
+) -> DraftRequest:
+    """A request as the pipeline makes it when no FAQ entry matches."""
+    return DraftRequest(
+        text=text,
+        channel=channel,
+        author_name=name,
+        language=language,
+        passages=(),
+        triage=triage(text),
+        policy=guidelines.channels[channel.value],
+        guidelines=guidelines,
+        answer_threshold=0.5,
+    )
+
+
+class TestStandardReplies:
+    @pytest.mark.parametrize(
+        ("text", "channel", "name", "language", "cited", "start"),
+        [
+            (
+                "Die Lieferung kam super schnell, danke euch! 😍",
+                Channel.INSTAGRAM,
+                "Carla",
+                Language.DE,
+                "reply:thanks-de-du",
+                "Hallo Carla,\n\ndanke dir für die netten Worte",
+            ),
+            (
+                "Vielen Dank für die freundliche Beratung am Telefon!",
+                Channel.WEBHOOK,
+                "Frau Berger",
+                Language.DE,
+                "reply:thanks-de-sie",
+                "Guten Tag Frau Berger,\n\nvielen Dank für Ihre netten Worte",
+            ),
+            (
+                "Thanks so much, the sofa arrived and it is lovely!",
+                Channel.FACEBOOK,
+                "Tom",
+                Language.EN,
+                "reply:thanks-en",
+                "Hi Tom,\n\nThank you for the kind words",
+            ),
+        ],
+    )
+    def test_a_thanks_only_message_gets_the_thanks_standard_reply_and_cites_it(
+        self,
+        sample_guidelines: Guidelines,
+        text: str,
+        channel: Channel,
+        name: str,
+        language: Language,
+        cited: str,
+        start: str,
+    ) -> None:
+        request = sample_request(sample_guidelines, text, channel, name, language)
+
+        reply = OfflineDrafter().compose(request)
+
+        assert reply.action is DraftAction.REVIEW
+        assert reply.citations == (cited,)
+        assert reply.text.startswith(start)
+        assert "praise" in reply.flags
+        thanks = next(r for r in sample_guidelines.replies if r.citation == cited)
+        assert thanks.text[1:] in reply.text  # word for word, after the greeting's lower case
+
+    def test_a_public_complaint_without_an_answer_moves_to_a_direct_message_in_approved_words(
+        self, sample_guidelines: Guidelines
+    ) -> None:
+        text = "Seit zwei Wochen warte ich auf mein Paket, das ist echt ärgerlich!"
+        request = sample_request(sample_guidelines, text, Channel.X, "Felix", Language.DE)
+
+        reply = OfflineDrafter().compose(request)
+
+        assert reply.action is DraftAction.ESCALATE
+        assert reply.citations == ("reply:private-handover-de-du",)
+        assert "tut uns leid" in reply.text
+        assert "per Direktnachricht oder über nordlicht-home.de/kontakt" in reply.text
+        assert "§9" in reply.guideline_clauses
+        assert len(reply.text) <= 280
 
 
 class TestFormsOfAddress:

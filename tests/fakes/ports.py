@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from bot.crisis.alert import SpikeAlert
 from bot.errors import BotError
 from bot.models import Channel, Delivery
 from bot.ports import CardRef
@@ -18,6 +19,7 @@ class RecordingBoard:
     cards: dict[str, list[ReviewCard]] = field(default_factory=dict)
     thread: dict[str, list[str]] = field(default_factory=dict)
     told: list[tuple[str, str]] = field(default_factory=list)
+    alerts: dict[str, list[SpikeAlert]] = field(default_factory=dict)
     failures: list[BotError] = field(default_factory=list)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -39,6 +41,13 @@ class RecordingBoard:
 
     async def tell(self, ref: CardRef | None, user_id: str, text: str) -> None:
         self.told.append((user_id, text))
+
+    async def post_alert(self, alert: SpikeAlert, existing: CardRef | None) -> CardRef:
+        if self.failures:
+            raise self.failures.pop(0)
+        ref = existing or CardRef("C_LEADS", f"{next(self._ts)}.000")
+        self.alerts.setdefault(ref.ts, []).append(alert)
+        return ref
 
     def latest(self) -> ReviewCard:
         """The newest version of the most recently touched card."""

@@ -198,7 +198,9 @@ class TestSafetyChecks:
             sample_knowledge.retriever, sample_knowledge.knowledge.guidelines, OfflineDrafter()
         )
         clauses = "\n".join(c.text for c in sample_knowledge.knowledge.guidelines.clauses)
-        entries = {entry.id: entry for entry in sample_knowledge.knowledge.entries}
+        # What a draft may cite: FAQ answers, and standard replies as `reply:<id>`.
+        citable = {entry.id: entry.answer for entry in sample_knowledge.knowledge.entries}
+        citable |= {reply.citation: reply.text for reply in sample_knowledge.knowledge.replies}
         alarms = []
         for line in SAMPLE_ENQUIRIES.read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
@@ -206,7 +208,7 @@ class TestSafetyChecks:
                 context, item["text"], Channel(item["channel"]), item.get("author_name")
             )
             reply = await OfflineDrafter().draft(request)
-            cited = "\n".join(entries[c].answer for c in reply.citations)
+            cited = "\n".join(citable[c] for c in reply.citations)
             sources = safety.ReplySources(
                 cited, clauses, item["text"], item.get("author_name") or ""
             )

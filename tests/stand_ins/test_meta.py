@@ -57,6 +57,35 @@ class TestMetaGraphStandIn:
         )
         assert (late.status_code, late.json()["error"]["error_subcode"]) == (400, 2018278)
 
+    def test_hiding_a_comment_answers_success_and_keeps_its_state(
+        self, meta: MetaGraphStandIn
+    ) -> None:
+        auth = {"Authorization": "Bearer t"}
+        hide = httpx.post(f"{meta.url}/v21.0/P_C1", headers=auth, json={"is_hidden": True})
+        form = httpx.post(f"{meta.url}/v21.0/1789", params={"access_token": "t", "hide": "true"})
+
+        assert (hide.status_code, hide.json()) == (200, {"success": True})
+        assert form.json() == {"success": True}
+        assert meta.is_hidden("P_C1") and meta.is_hidden("1789")
+        httpx.post(f"{meta.url}/v21.0/P_C1", headers=auth, json={"is_hidden": False})
+        assert not meta.is_hidden("P_C1")
+        assert [m["field"] for m in meta.moderated()] == ["is_hidden", "hide", "is_hidden"]
+        assert meta.count("hide_comment") == 3
+
+    def test_hiding_without_a_boolean_or_token_fails_like_graph(
+        self, meta: MetaGraphStandIn
+    ) -> None:
+        auth = {"Authorization": "Bearer t"}
+        no_flag = httpx.post(f"{meta.url}/v21.0/P_C1", headers=auth, json={"message": "x"})
+        not_bool = httpx.post(f"{meta.url}/v21.0/P_C1", headers=auth, json={"hide": "maybe"})
+        no_token = httpx.post(f"{meta.url}/v21.0/P_C1", json={"is_hidden": True})
+
+        assert (no_flag.status_code, no_flag.json()["error"]["code"]) == (400, 100)
+        assert not_bool.json()["error"]["code"] == 100
+        assert no_token.json()["error"]["code"] == 2500
+        assert meta.moderated() == []
+        assert not meta.is_hidden("P_C1")
+
     def test_meta_signature_is_hex_hmac_of_body(self) -> None:
         body = b'{"object":"page"}'
         expected = hmac.new(b"app-secret", body, hashlib.sha256).hexdigest()

@@ -53,6 +53,35 @@ class TestXStandIn:
         assert x_api.direct_messages()[0]["participant_id"] == "42"
         assert x_api.count("dm_messages") == 1
 
+    def test_hiding_a_reply_answers_its_hidden_state(self, x_api: XStandIn) -> None:
+        url = f"{x_api.url}/2/tweets/1799/hidden"
+        auth = {"Authorization": "Bearer t"}
+
+        hidden = httpx.put(url, headers=auth, json={"hidden": True})
+        assert (hidden.status_code, hidden.json()) == (200, {"data": {"hidden": True}})
+        assert x_api.is_hidden("1799")
+        shown = httpx.put(url, headers=auth, json={"hidden": False})
+        assert shown.json() == {"data": {"hidden": False}}
+        assert not x_api.is_hidden("1799")
+        assert x_api.count("hide_replies") == 2
+
+    def test_hiding_outside_our_conversations_or_without_a_flag_is_refused(
+        self, x_api: XStandIn
+    ) -> None:
+        auth = {"Authorization": "Bearer t"}
+        x_api.not_in_own_conversation("1800")
+
+        foreign = httpx.put(
+            f"{x_api.url}/2/tweets/1800/hidden", headers=auth, json={"hidden": True}
+        )
+        no_flag = httpx.put(f"{x_api.url}/2/tweets/1799/hidden", headers=auth, json={})
+        no_auth = httpx.put(f"{x_api.url}/2/tweets/1799/hidden", json={"hidden": True})
+
+        assert (foreign.status_code, foreign.json()["title"]) == (403, "Forbidden")
+        assert no_flag.status_code == 400
+        assert no_auth.status_code == 401
+        assert not x_api.is_hidden("1800") and not x_api.is_hidden("1799")
+
     def test_x_signatures_are_base64_hmacs(self) -> None:
         digest = hmac.new(b"consumer", b"token", hashlib.sha256).digest()
         assert x_crc_response("consumer", "token") == {

@@ -1,4 +1,4 @@
-"""Fake X API v2 (posts and DMs) plus X webhook signing helpers."""
+"""Fake X API v2 (posts, DMs, hiding replies) plus X webhook signing helpers."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ _URL_WEIGHT = 23
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _URL = re.compile(r"https?://\S+")
 _DM_PATH = re.compile(r"^/2/dm_conversations/with/(?P<participant>[^/]+)/messages$")
+_HIDE_PATH = re.compile(r"^/2/tweets/(?P<tweet_id>[^/]+)/hidden$")
 _TITLES = {
     400: "Invalid Request",
     401: "Unauthorized",
@@ -71,11 +72,14 @@ class XError(Exception):
 
 
 class XStandIn(StandIn):
-    """X API v2 fake: ``POST /2/tweets`` (``tweets``) and DMs (``dm_messages``).
+    """X API v2 fake: ``POST /2/tweets`` (``tweets``), DMs (``dm_messages``), hide replies.
 
     Like X, it needs an Authorization header, rejects posts over 280 weighted
     characters (400) and, unless `allow_duplicates`, repeats of an earlier text
-    (403) - which is what a retried reply runs into.
+    (403) - which is what a retried reply runs into. ``PUT /2/tweets/{id}/hidden``
+    (``hide_replies``) with ``{"hidden": true|false}`` answers ``{"data": {"hidden": …}}``;
+    posts passed to `not_in_own_conversation` are refused (403), as X hides only replies
+    in conversations the account started.
 
     Args:
         allow_duplicates: Accept a text that was already posted.
@@ -87,6 +91,8 @@ class XStandIn(StandIn):
         self._ids = itertools.count(1)
         self._tweets: list[JSONObject] = []
         self._dms: list[JSONObject] = []
+        self._hidden: dict[str, bool] = {}
+        self._foreign: set[str] = set()
 
     def tweets(self) -> list[JSONObject]:
         """Accepted posts: ``{"id", "text", "in_reply_to_tweet_id"}``."""
@@ -98,16 +104,30 @@ class XStandIn(StandIn):
         with self._lock:
             return list(self._dms)
 
+    def is_hidden(self, tweet_id: str) -> bool:
+        """Whether the reply is hidden now (never touched: visible)."""
+        with self._lock:
+            return self._hidden.get(tweet_id, False)
+
+    def not_in_own_conversation(self, *tweet_ids: str) -> None:
+        """Make hiding these posts fail like X does outside the account's conversations."""
+        with self._lock:
+            self._foreign.update(tweet_ids)
+
     def reset(self) -> None:
-        """Forget calls, scripts, posts and DMs."""
+        """Forget calls, scripts, posts, DMs and hidden replies."""
         super().reset()
         with self._lock:
             self._tweets.clear()
             self._dms.clear()
+            self._hidden.clear()
+            self._foreign.clear()
 
     def _api_method(self, http_method: str, path: str) -> str:
         if path.rstrip("/") == "/2/tweets":
             return "tweets"
+        if _HIDE_PATH.match(path):
+            return "hide_replies"
         return "dm_messages" if _DM_PATH.match(path) else path
 
     def _error_reply(self, api_method: str, status: int, headers: dict[str, str]) -> Reply:
@@ -134,6 +154,10 @@ class XStandIn(StandIn):
             elif call.method == "POST" and call.api_method == "dm_messages":
                 match = _DM_PATH.match(call.path)
                 payload = self._dm(call.params, match["participant"] if match else "")
+            elif call.method == "PUT" and call.api_method == "hide_replies":
+                match = _HIDE_PATH.match(call.path)
+                payload = self._hide(call.params, match["tweet_id"] if match else "")
+                return Reply(status=200, payload={"data": payload})
             else:
                 return Reply(status=404, payload=XError(404, "Not Found").body)
         except XError as exc:
@@ -157,6 +181,18 @@ class XStandIn(StandIn):
             tweet_id = str(1_800_000_000_000_000_000 + next(self._ids))
             self._tweets.append({"id": tweet_id, "text": text, "in_reply_to_tweet_id": in_reply_to})
         return {"id": tweet_id, "text": text, "edit_history_tweet_ids": [tweet_id]}
+
+    def _hide(self, params: JSONObject, tweet_id: str) -> JSONObject:
+        hidden = params.get("hidden")
+        if not isinstance(hidden, bool):
+            raise XError(400, "One or more parameters to your request was invalid.")
+        with self._lock:
+            if tweet_id in self._foreign:
+                raise XError(
+                    403, "You cannot hide or unhide replies to a conversation you do not own."
+                )
+            self._hidden[tweet_id] = hidden
+        return {"hidden": hidden}
 
     def _dm(self, params: JSONObject, participant_id: str) -> JSONObject:
         text = params.get("text")
