@@ -82,8 +82,12 @@ async def _publish(desk: Desk, claim: WorkClaim) -> CardRef:
     ref = await desk.board.publish(card, existing)
     async with desk.db.unit_of_work() as uow:
         await uow.cards.save(card.root_enquiry_id, ref.channel, ref.ts)
-        await uow.publishing.finish(claim)
+        caught_up = await uow.publishing.finish(claim)
         await uow.commit()
+    if not caught_up:
+        # A change (a delivery, a click) came while we held the card and found it leased:
+        # a worker shows it now rather than at its next poll.
+        desk.publishing_wakeup.set()
     return ref
 
 

@@ -18,6 +18,7 @@ import hashlib
 import logging
 import uuid
 
+from bot.drafting.pipeline import MAX_DRAFTED_CHARS
 from bot.models import Channel, Enquiry, InboundMessage
 from bot.observability.metrics import count_enquiries
 from bot.priority import assess_priority
@@ -156,7 +157,9 @@ async def file_message(
         await uow.card_states.set_drafting(conversation_id, DraftingState.PENDING)
     if is_new:
         earlier = 0 if opened else await _unanswered_before(uow, conversation_id, enquiry.id)
-        priority = assess_priority(enquiry.text, earlier_unanswered=earlier)
+        # The drafted part only: a 900 KB post must not hold the filing worker for seconds.
+        text = enquiry.text[:MAX_DRAFTED_CHARS]
+        priority = assess_priority(text, earlier_unanswered=earlier)
         await uow.priorities.save(enquiry.id, priority.score, priority.to_json(), at)
     return Receipt(enquiry, is_new, enquiry.conversation_id or conversation_id)
 

@@ -25,6 +25,7 @@ from bot.crisis.spikes import (
     spike_over,
 )
 from bot.crisis.statement import draft_statement
+from bot.drafting.pipeline import MAX_DRAFTED_CHARS
 from bot.errors import TransientError
 from bot.models import Enquiry
 from bot.ports import CardRef
@@ -148,7 +149,8 @@ async def _cluster_counts(uow: UnitOfWork, desk: Desk, start: dt.datetime) -> di
     if len(ids) < desk.crisis.rule.min_count:
         return {}
     enquiries = [e for e in [await uow.enquiries.get(i) for i in ids] if e is not None]
-    vectors = await asyncio.to_thread(embedder.embed_queries, [e.text for e in enquiries])
+    texts = [e.text[:MAX_DRAFTED_CHARS] for e in enquiries]
+    vectors = await asyncio.to_thread(embedder.embed_queries, texts)
     labels = cluster_texts(vectors, CLUSTER_SIMILARITY)
     members: dict[int, list[Enquiry]] = {}
     for enquiry, label in zip(enquiries, labels, strict=True):

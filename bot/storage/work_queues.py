@@ -259,13 +259,17 @@ class PublishingQueue(_LeasedQueue):
             card_states.c.publish_lease_token, conversation_id, token, publish_lease_until=until
         )
 
-    async def finish(self, claim: WorkClaim) -> None:
-        """The card shows the claimed version; later changes keep it due."""
+    async def finish(self, claim: WorkClaim) -> bool:
+        """The card shows the claimed version; later changes keep it due.
+
+        Returns:
+            False when a change arrived meanwhile: the card is still behind.
+        """
         mine = sa.and_(
             card_states.c.conversation_id == claim.conversation_id,
             card_states.c.publish_lease_token == claim.token,
         )
-        await self._conn.execute(
+        caught_up = await self._conn.execute(
             sa.update(card_states)
             .where(mine, card_states.c.publish_version == claim.version)
             .values(needs_publish=False)
@@ -280,6 +284,7 @@ class PublishingQueue(_LeasedQueue):
                 publish_failures=0,
             )
         )
+        return caught_up.rowcount == 1
 
     async def delay(self, claim: WorkClaim, not_before: dt.datetime) -> None:
         """Publishing failed: this card alone waits until `not_before`; the others go on."""

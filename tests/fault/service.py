@@ -44,6 +44,7 @@ META_APP_SECRET = "meta-app-fault-secret-61d0f3"
 META_VERIFY_TOKEN = "meta-verify-fault-token-8a2f55"
 META_PAGE_TOKEN = "meta-page-fault-token-0e4b7c"
 REVIEW_CHANNEL = "C_FAULT_REVIEW"
+CRISIS_CHANNEL = "C_FAULT_LEADS"
 REVIEWER = "U_FAULT_REVIEWER"
 SECRETS = (
     SLACK_BOT_TOKEN,
@@ -124,6 +125,11 @@ def platform_settings(
             "SLACK_REVIEW_CHANNEL": REVIEW_CHANNEL,
             "SLACK_REVIEWERS": REVIEWER,
             "SLACK_API_URL": f"{slack_url}/api/",
+            # The workload is a burst the spike watch rightly alerts on: its alerts go to the
+            # leads' channel, and one reviewer's click sends (these tests are about crashes,
+            # not second sign-offs; tests/services/test_crisis.py covers those).
+            "SLACK_CRISIS_CHANNEL": CRISIS_CHANNEL,
+            "SECOND_SIGN_OFF_LABELS": "",
         }
     if telegram_url is not None:
         settings |= {"TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_API_URL": telegram_url}
